@@ -1,0 +1,184 @@
+"""The ``amity`` command: ``demo``, ``serve``, ``worker`` and ``manage``.
+
+    amity demo [--port N] [--data DIR]   migrate, load the demo once, run web + worker
+    amity serve [--bind ADDR] [--workers N]   the production web server (gunicorn)
+    amity worker [--queues Q]            a background worker (several may run at once)
+    amity manage COMMAND …               any Django management command
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SETTINGS = "amity.settings"
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+
+
+def cmd_manage(args: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["amity manage", *args])
+    return 0
+
+
+def cmd_worker(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command(
+        "db_worker",
+        queue_name=ns.queues,
+        interval=ns.interval,
+        reload=False,
+        batch=ns.batch,
+        verbosity=1,
+    )
+    return 0
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    from amity.wsgi import application
+
+    # Cheap and idempotent: every app server gets its own hashed static files.
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    options = {
+        "bind": ns.bind,
+        "workers": ns.workers,
+        "threads": ns.threads,
+        "worker_class": "gthread",
+        "accesslog": "-" if ns.access_log else None,
+        "graceful_timeout": 10,
+        "timeout": 60,
+        "backlog": 2048,
+        "proc_name": "amity",
+        "preload_app": True,
+    }
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return application
+
+    Server().run()
+    return 0
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    data_dir = Path(ns.data).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["AMITY_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("AMITY_DEMO", "1")
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from amity.directory.demo import DEMO_PASSWORD, demo_logins, demo_needs_loading
+
+    print(f"Amity demo — data in {data_dir}")
+    print(f"Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if demo_needs_loading():
+        print("Loading the demo scenario …")
+        call_command("load_demo", verbosity=1)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    env = dict(os.environ)
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-m", "amity", "serve", "--bind", f"{ns.host}:{ns.port}",
+             "--workers", "2"],
+            env=env,
+        ),
+        subprocess.Popen([sys.executable, "-m", "amity", "worker"], env=env),
+    ]
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    url = f"http://{ns.host}:{ns.port}/"
+    print()
+    print(f"Amity is running at {url}")
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, description in demo_logins():
+        print(f"  {username:<14} {description}")
+    if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+        print(f"Emails are written to {settings.EMAIL_FILE_PATH}")
+    print("Press Ctrl+C to stop.")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    failed = [c.returncode for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="amity", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run Amity with the demo scenario on this machine")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument(
+        "--data", default=os.environ.get("AMITY_DATA_DIR", "amity-data"),
+        help="folder for the database, secret key, uploads and mails (default: ./amity-data)",
+    )
+
+    serve = sub.add_parser("serve", help="run the production web server")
+    serve.add_argument("--bind", default=os.environ.get("AMITY_BIND", "127.0.0.1:8000"))
+    serve.add_argument(
+        "--workers", type=int, default=int(os.environ.get("AMITY_WEB_WORKERS", os.cpu_count() or 2))
+    )
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("AMITY_WEB_THREADS", "8")))
+    serve.add_argument("--access-log", action="store_true")
+
+    worker = sub.add_parser("worker", help="run a background worker")
+    worker.add_argument("--queues", default="*", help="comma-separated queue names, * for all")
+    worker.add_argument("--interval", type=float, default=1.0)
+    worker.add_argument("--batch", action="store_true", help="run what is due, then exit")
+
+    sub.add_parser("manage", help="run a Django management command", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    ns = build_parser().parse_args(argv)
+    return {"demo": cmd_demo, "serve": cmd_serve, "worker": cmd_worker}[ns.command](ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

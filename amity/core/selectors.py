@@ -1,0 +1,25 @@
+from django.db.models import Count, Q
+
+from amity.directory.models import Experience, PartnershipStatus
+from amity.directory.permissions import (
+    departments_visible_to,
+    institutions_visible_to,
+    people_visible_to,
+)
+
+
+def home_summary(*, user) -> dict:
+    """The figures on the home page, counted over what this user may see."""
+    institutions = institutions_visible_to(user).aggregate(
+        partners=Count("pk", filter=~Q(partnership_status=PartnershipStatus.HOME)),
+        active=Count("pk", filter=Q(partnership_status=PartnershipStatus.ACTIVE)),
+        countries=Count("country", distinct=True, filter=~Q(partnership_status=PartnershipStatus.HOME)),
+    )
+    people = people_visible_to(user)
+    return {
+        **institutions,
+        "people": people.count(),
+        "departments": departments_visible_to(user).count(),
+        "returnees": Experience.objects.filter(person__in=people).values("person").distinct().count(),
+        "me": user.person,
+    }

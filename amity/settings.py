@@ -1,0 +1,223 @@
+"""Django settings for Amity, read from the environment.
+
+Every variable is documented in the README ("Configuration"). The defaults give a
+single-machine install on SQLite; production sets at least AMITY_SECRET_KEY and
+AMITY_ALLOWED_HOSTS, and usually DATABASE_URL and the AMITY_EMAIL_* variables.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(os.environ.get("AMITY_DATA_DIR", "amity-data")).resolve()
+DEBUG = env_bool("AMITY_DEBUG", False)
+# The demo runs on http://127.0.0.1 with a generated key; production must be explicit.
+DEMO = env_bool("AMITY_DEMO", False)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("AMITY_SECRET_KEY"):
+        return key
+    key_file = DATA_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if not (DEBUG or DEMO):
+        raise ImproperlyConfigured(
+            "Set AMITY_SECRET_KEY (a long random string) to run Amity in production."
+        )
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("AMITY_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("AMITY_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "amity.core",
+    "amity.accounts",
+    "amity.directory",
+    "amity.api",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_countries",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "amity.urls"
+WSGI_APPLICATION = "amity.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "amity.core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict:
+    default_url = f"sqlite:///{DATA_DIR / 'amity.sqlite3'}"
+    url = os.environ.get("DATABASE_URL", default_url)
+    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("AMITY_DB_CONN_MAX_AGE", "60")))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        if config["NAME"] != ":memory:":
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
+        # BEGIN so that lock -> recount -> write cannot be overtaken (see STYLE.md, pretix).
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": float(os.environ.get("AMITY_SQLITE_TIMEOUT", "20")),
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            ),
+        }
+        config["CONN_MAX_AGE"] = 0 if config["NAME"] == ":memory:" else config["CONN_MAX_AGE"]
+    config["CONN_HEALTH_CHECKS"] = True
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = os.environ.get("AMITY_LANGUAGE_CODE", "en")
+LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("AMITY_TIME_ZONE", "Asia/Shanghai")
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("AMITY_STATIC_ROOT", DATA_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+MEDIA_ROOT = Path(os.environ.get("AMITY_MEDIA_ROOT", DATA_DIR / "media"))
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "AMITY_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+# Email: SMTP when AMITY_EMAIL_HOST is set; otherwise the demo writes mails to files in
+# the data folder so that a password reset can still be followed without a mail server.
+EMAIL_HOST = os.environ.get("AMITY_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("AMITY_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("AMITY_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("AMITY_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("AMITY_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("AMITY_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("AMITY_FROM_EMAIL", "Amity <amity@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG or DEMO:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = "localhost"
+AMITY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("AMITY_EMAIL_MAX_ATTEMPTS", "8"))
+
+# HTTPS hardening is on unless the site is served over plain HTTP (the demo, a test).
+HTTPS = env_bool("AMITY_HTTPS", not (DEBUG or DEMO))
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("AMITY_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = False
+if env_bool("AMITY_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("AMITY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50
+
+AUTHENTICATION_BACKENDS = ["amity.accounts.backends.RoleBackend"]
+FORMS_URLFIELD_ASSUME_HTTPS = True

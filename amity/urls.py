@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from amity.api.api import api
+
+
+def _office_staff_only(request) -> bool:
+    # The admin is a raw-data tool for the international affairs office, whatever
+    # is_staff says about a login.
+    user = request.user
+    return user.is_authenticated and user.is_office_staff
+
+
+admin.site.site_header = "Amity"
+admin.site.site_title = "Amity"
+admin.site.has_permission = _office_staff_only
+
+urlpatterns = [
+    path("", include("amity.core.urls")),
+    path("accounts/", include("amity.accounts.urls")),
+    path("directory/", include("amity.directory.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
