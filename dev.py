@@ -34,7 +34,7 @@ def run(*args: str, **kwargs) -> None:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (dev.py runs under any python3)
         sys.exit("Amity needs Python 3.11 or newer.")
     python = BIN / "python"
     if not python.exists():
@@ -60,8 +60,16 @@ def ensure_chromium() -> None:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
         run(apt, "update", "-qq", env=env, stdout=subprocess.DEVNULL)
-        run(apt, "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env,
-            stdout=subprocess.DEVNULL)
+        run(
+            apt,
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
     except subprocess.CalledProcessError as exc:
         say(f"could not install chromium ({exc}); browser tests will skip")
 

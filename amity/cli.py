@@ -1,9 +1,9 @@
 """The ``amity`` command: ``demo``, ``serve``, ``worker`` and ``manage``.
 
-    amity demo [--port N] [--data DIR]   migrate, load the demo once, run web + worker
-    amity serve [--bind ADDR] [--workers N]   the production web server (gunicorn)
-    amity worker [--queues Q]            a background worker (several may run at once)
-    amity manage COMMAND …               any Django management command
+amity demo [--port N] [--data DIR]   migrate, load the demo once, run web + worker
+amity serve [--bind ADDR] [--workers N]   the production web server (gunicorn)
+amity worker [--queues Q]            a background worker (several may run at once)
+amity manage COMMAND …               any Django management command
 """
 
 import argparse
@@ -105,8 +105,16 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     env = dict(os.environ)
     children = [
         subprocess.Popen(
-            [sys.executable, "-m", "amity", "serve", "--bind", f"{ns.host}:{ns.port}",
-             "--workers", "2"],
+            [
+                sys.executable,
+                "-m",
+                "amity",
+                "serve",
+                "--bind",
+                f"{ns.host}:{ns.port}",
+                "--workers",
+                "2",
+            ],
             env=env,
         ),
         subprocess.Popen([sys.executable, "-m", "amity", "worker"], env=env),
@@ -151,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument(
-        "--data", default=os.environ.get("AMITY_DATA_DIR", "amity-data"),
+        "--data",
+        default=os.environ.get("AMITY_DATA_DIR", "amity-data"),
         help="folder for the database, secret key, uploads and mails (default: ./amity-data)",
     )
 

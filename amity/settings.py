@@ -112,7 +112,9 @@ TEMPLATES = [
 def _databases() -> dict:
     default_url = f"sqlite:///{DATA_DIR / 'amity.sqlite3'}"
     url = os.environ.get("DATABASE_URL", default_url)
-    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("AMITY_DB_CONN_MAX_AGE", "60")))
+    config = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("AMITY_DB_CONN_MAX_AGE", "60"))
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if config["NAME"] != ":memory:":
             Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -167,9 +169,8 @@ MEDIA_ROOT = Path(os.environ.get("AMITY_MEDIA_ROOT", DATA_DIR / "media"))
 
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get(
-            "AMITY_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"
-        ),
+        "BACKEND": os.environ.get("AMITY_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "email"],
     }
 }
 
@@ -201,13 +202,16 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("AMITY_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = False
+# "preload" only allows submitting the site to browsers' preload list; nothing is sent anywhere.
+SECURE_HSTS_PRELOAD = env_bool("AMITY_HSTS_PRELOAD", HTTPS)
 if env_bool("AMITY_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS = [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+SILENCED_SYSTEM_CHECKS = (
+    [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
+)
 
 LOGGING = {
     "version": 1,
@@ -220,4 +224,3 @@ LOGGING = {
 NINJA_PAGINATION_PER_PAGE = 50
 
 AUTHENTICATION_BACKENDS = ["amity.accounts.backends.RoleBackend"]
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -14,8 +14,13 @@ OK, FORBIDDEN, MISSING, LOGIN = "ok", "forbidden", "missing", "login"
 
 
 def _everyone(outcome_for_signed_in=OK):
-    return {"anonymous": LOGIN, "office": outcome_for_signed_in, "coordinator": outcome_for_signed_in,
-            "staff": outcome_for_signed_in, "partner": outcome_for_signed_in}
+    return {
+        "anonymous": LOGIN,
+        "office": outcome_for_signed_in,
+        "coordinator": outcome_for_signed_in,
+        "staff": outcome_for_signed_in,
+        "partner": outcome_for_signed_in,
+    }
 
 
 def _only(allowed: set[str], otherwise: str = FORBIDDEN, partner: str | None = None):
@@ -30,45 +35,105 @@ def _only(allowed: set[str], otherwise: str = FORBIDDEN, partner: str | None = N
 # (page name, how to build its URL from the world, the text the page shows, outcomes)
 PAGES = [
     ("home", lambda w: reverse("core:home"), "Welcome", _everyone()),
-    ("institution list", lambda w: reverse("directory:institution_list"), "Loma Linda University",
-     _everyone()),
+    (
+        "institution list",
+        lambda w: reverse("directory:institution_list"),
+        "Loma Linda University",
+        _everyone(),
+    ),
     ("own partner institution", lambda w: w.partner.get_absolute_url(), "Loma Linda", _everyone()),
-    ("another partner institution", lambda w: w.other_partner.get_absolute_url(),
-     "Great Ormond Street Hospital", _only({"office", "coordinator", "staff"}, partner=MISSING)),
-    ("home institution", lambda w: w.home.get_absolute_url(), "浙江大学医学院附属儿童医院",
-     _only({"office", "coordinator", "staff"}, partner=MISSING)),
-    ("add institution", lambda w: reverse("directory:institution_create"), "Add institution",
-     _only({"office"})),
-    ("edit own partner institution",
-     lambda w: reverse("directory:institution_edit", args=[w.partner.pk]), "Edit Loma Linda",
-     _only({"office"})),
-    ("department list", lambda w: reverse("directory:department_list"), "Rehabilitation",
-     _only({"office", "coordinator", "staff"})),
-    ("department page", lambda w: w.rehab.get_absolute_url(), "康复科",
-     _only({"office", "coordinator", "staff"})),
-    ("add department", lambda w: reverse("directory:department_create"), "Add department",
-     _only({"office"})),
-    ("edit department", lambda w: reverse("directory:department_edit", args=[w.rehab.pk]),
-     "Edit Rehabilitation", _only({"office"})),
+    (
+        "another partner institution",
+        lambda w: w.other_partner.get_absolute_url(),
+        "Great Ormond Street Hospital",
+        _only({"office", "coordinator", "staff"}, partner=MISSING),
+    ),
+    (
+        "home institution",
+        lambda w: w.home.get_absolute_url(),
+        "浙江大学医学院附属儿童医院",
+        _only({"office", "coordinator", "staff"}, partner=MISSING),
+    ),
+    (
+        "add institution",
+        lambda w: reverse("directory:institution_create"),
+        "Add institution",
+        _only({"office"}),
+    ),
+    (
+        "edit own partner institution",
+        lambda w: reverse("directory:institution_edit", args=[w.partner.pk]),
+        "Edit Loma Linda",
+        _only({"office"}),
+    ),
+    (
+        "department list",
+        lambda w: reverse("directory:department_list"),
+        "Rehabilitation",
+        _only({"office", "coordinator", "staff"}),
+    ),
+    (
+        "department page",
+        lambda w: w.rehab.get_absolute_url(),
+        "康复科",
+        _only({"office", "coordinator", "staff"}),
+    ),
+    (
+        "add department",
+        lambda w: reverse("directory:department_create"),
+        "Add department",
+        _only({"office"}),
+    ),
+    (
+        "edit department",
+        lambda w: reverse("directory:department_edit", args=[w.rehab.pk]),
+        "Edit Rehabilitation",
+        _only({"office"}),
+    ),
     ("people list", lambda w: reverse("directory:person_list"), "Emily Carter", _everyone()),
-    ("a colleague's profile", lambda w: w.rehab_colleague.get_absolute_url(), "Zhao",
-     _only({"office", "coordinator", "staff"}, partner=MISSING)),
-    ("a partner contact's profile", lambda w: w.partner_contact.person.get_absolute_url(),
-     "Emily Carter", _everyone()),
-    ("add person", lambda w: reverse("directory:person_create"), "Add person",
-     _only({"office", "coordinator"})),
-    ("edit someone of the coordinator's department",
-     lambda w: reverse("directory:person_edit", args=[w.rehab_colleague.pk]), "Edit",
-     _only({"office", "coordinator"}, partner=MISSING)),
-    ("edit someone of another department",
-     lambda w: reverse("directory:person_edit", args=[w.cardiology_colleague.pk]), "Edit",
-     _only({"office"}, partner=MISSING)),
-    ("edit a partner contact",
-     lambda w: reverse("directory:person_edit", args=[w.other_partner_contact.pk]), "Edit",
-     _only({"office"}, partner=MISSING)),
+    (
+        "a colleague's profile",
+        lambda w: w.rehab_colleague.get_absolute_url(),
+        "Zhao",
+        _only({"office", "coordinator", "staff"}, partner=MISSING),
+    ),
+    (
+        "a partner contact's profile",
+        lambda w: w.partner_contact.person.get_absolute_url(),
+        "Emily Carter",
+        _everyone(),
+    ),
+    (
+        "add person",
+        lambda w: reverse("directory:person_create"),
+        "Add person",
+        _only({"office", "coordinator"}),
+    ),
+    (
+        "edit someone of the coordinator's department",
+        lambda w: reverse("directory:person_edit", args=[w.rehab_colleague.pk]),
+        "Edit",
+        _only({"office", "coordinator"}, partner=MISSING),
+    ),
+    (
+        "edit someone of another department",
+        lambda w: reverse("directory:person_edit", args=[w.cardiology_colleague.pk]),
+        "Edit",
+        _only({"office"}, partner=MISSING),
+    ),
+    (
+        "edit a partner contact",
+        lambda w: reverse("directory:person_edit", args=[w.other_partner_contact.pk]),
+        "Edit",
+        _only({"office"}, partner=MISSING),
+    ),
     ("API tokens", lambda w: reverse("accounts:api_tokens"), "Your tokens", _everyone()),
-    ("change password", lambda w: reverse("accounts:password_change"), "Change password",
-     _everyone()),
+    (
+        "change password",
+        lambda w: reverse("accounts:password_change"),
+        "Change password",
+        _everyone(),
+    ),
 ]
 
 
@@ -115,8 +180,13 @@ def test_my_profile_leads_each_person_to_their_own_page(world, login, role):
 
 @pytest.mark.parametrize(
     ("role", "outcome"),
-    [("anonymous", LOGIN), ("office", OK), ("coordinator", LOGIN), ("staff", LOGIN),
-     ("partner", LOGIN)],
+    [
+        ("anonymous", LOGIN),
+        ("office", OK),
+        ("coordinator", LOGIN),
+        ("staff", LOGIN),
+        ("partner", LOGIN),
+    ],
 )
 def test_admin_is_open_to_office_staff_only(world, login, role, outcome):
     client = login(world.user(role))
@@ -131,35 +201,70 @@ def test_admin_is_open_to_office_staff_only(world, login, role, outcome):
 
 # API: (name, URL, JSON check for an allowed caller, outcomes)
 API = [
-    ("institutions", lambda w: "/api/v1/institutions",
-     lambda w, data, role: {i["name"] for i in data["items"]}
-     == ({"Loma Linda University"} if role == "partner"
-         else {w.home.name, "Loma Linda University", "Great Ormond Street Hospital"}),
-     _everyone()),
-    ("own institution", lambda w: f"/api/v1/institutions/{w.partner.pk}",
-     lambda w, data, role: data["name"] == "Loma Linda University" and data["country"] == "US",
-     _everyone()),
-    ("another institution", lambda w: f"/api/v1/institutions/{w.other_partner.pk}",
-     lambda w, data, role: data["city"] == "London",
-     _only({"office", "coordinator", "staff"}, partner=MISSING)),
-    ("departments", lambda w: "/api/v1/departments",
-     lambda w, data, role: {d["name"] for d in data} == {"Rehabilitation", "Cardiology"},
-     _only({"office", "coordinator", "staff"})),
-    ("department", lambda w: f"/api/v1/departments/{w.rehab.pk}",
-     lambda w, data, role: data["name_local"] == "康复科",
-     _only({"office", "coordinator", "staff"})),
-    ("people", lambda w: "/api/v1/people",
-     lambda w, data, role: (data["count"] == 1 and data["items"][0]["full_name"] == "Emily Carter")
-     if role == "partner" else data["count"] == 7,
-     _everyone()),
-    ("a colleague", lambda w: f"/api/v1/people/{w.rehab_colleague.pk}",
-     lambda w, data, role: data["full_name"] == "Zhao Min"
-     and data["department"]["name"] == "Rehabilitation",
-     _only({"office", "coordinator", "staff"}, partner=MISSING)),
-    ("me", lambda w: "/api/v1/me",
-     lambda w, data, role: data["username"] == w.user(role).username
-     and data["person"]["id"] == w.user(role).person.pk,
-     _everyone()),
+    (
+        "institutions",
+        lambda w: "/api/v1/institutions",
+        lambda w, data, role: (
+            {i["name"] for i in data["items"]}
+            == (
+                {"Loma Linda University"}
+                if role == "partner"
+                else {w.home.name, "Loma Linda University", "Great Ormond Street Hospital"}
+            )
+        ),
+        _everyone(),
+    ),
+    (
+        "own institution",
+        lambda w: f"/api/v1/institutions/{w.partner.pk}",
+        lambda w, data, role: data["name"] == "Loma Linda University" and data["country"] == "US",
+        _everyone(),
+    ),
+    (
+        "another institution",
+        lambda w: f"/api/v1/institutions/{w.other_partner.pk}",
+        lambda w, data, role: data["city"] == "London",
+        _only({"office", "coordinator", "staff"}, partner=MISSING),
+    ),
+    (
+        "departments",
+        lambda w: "/api/v1/departments",
+        lambda w, data, role: {d["name"] for d in data} == {"Rehabilitation", "Cardiology"},
+        _only({"office", "coordinator", "staff"}),
+    ),
+    (
+        "department",
+        lambda w: f"/api/v1/departments/{w.rehab.pk}",
+        lambda w, data, role: data["name_local"] == "康复科",
+        _only({"office", "coordinator", "staff"}),
+    ),
+    (
+        "people",
+        lambda w: "/api/v1/people",
+        lambda w, data, role: (
+            (data["count"] == 1 and data["items"][0]["full_name"] == "Emily Carter")
+            if role == "partner"
+            else data["count"] == 7
+        ),
+        _everyone(),
+    ),
+    (
+        "a colleague",
+        lambda w: f"/api/v1/people/{w.rehab_colleague.pk}",
+        lambda w, data, role: (
+            data["full_name"] == "Zhao Min" and data["department"]["name"] == "Rehabilitation"
+        ),
+        _only({"office", "coordinator", "staff"}, partner=MISSING),
+    ),
+    (
+        "me",
+        lambda w: "/api/v1/me",
+        lambda w, data, role: (
+            data["username"] == w.user(role).username
+            and data["person"]["id"] == w.user(role).person.pk
+        ),
+        _everyone(),
+    ),
 ]
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from amity.accounts.models import ApiToken, Role, User, hash_token
 
-TOKEN_PREFIX = "amity_"
+TOKEN_PREFIX = "amity_"  # noqa: S105 (a public marker, not a secret)
 
 
 @transaction.atomic
@@ -40,7 +40,9 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns it with the raw key, which is not stored and cannot be
     shown again."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, prefix=raw[len(TOKEN_PREFIX) :][:8], key_hash=hash_token(raw))
+    token = ApiToken(
+        user=user, name=name, prefix=raw[len(TOKEN_PREFIX) :][:8], key_hash=hash_token(raw)
+    )
     token.full_clean()
     token.save()
     return token, raw

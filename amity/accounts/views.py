@@ -34,8 +34,12 @@ def api_tokens(request):
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        token, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, _("Token “%s” was created. Copy it now: it is shown only once.") % token.name)
+        token, new_key = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"]
+        )
+        messages.success(
+            request, _("Token “%s” was created. Copy it now: it is shown only once.") % token.name
+        )
         form = ApiTokenForm()
     return render(
         request,

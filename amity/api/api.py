@@ -65,9 +65,7 @@ def get_institution(request, institution_id: int):
     return permissions.get_institution_for_user(request.user, institution_id)
 
 
-@api.get(
-    "/departments", response={200: list[DepartmentOut], 403: ErrorOut}, tags=["directory"]
-)
+@api.get("/departments", response={200: list[DepartmentOut], 403: ErrorOut}, tags=["directory"])
 def list_departments(request):
     if not permissions.can_browse_departments(request.user):
         raise PermissionDenied
@@ -98,4 +96,8 @@ def get_person(request, person_id: int):
 
 @api.get("/me", response=MeOut, tags=["accounts"])
 def me(request):
-    return {"username": request.user.username, "role": request.user.role, "person": request.user.person}
+    return {
+        "username": request.user.username,
+        "role": request.user.role,
+        "person": request.user.person,
+    }

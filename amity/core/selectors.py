@@ -13,13 +13,18 @@ def home_summary(*, user) -> dict:
     institutions = institutions_visible_to(user).aggregate(
         partners=Count("pk", filter=~Q(partnership_status=PartnershipStatus.HOME)),
         active=Count("pk", filter=Q(partnership_status=PartnershipStatus.ACTIVE)),
-        countries=Count("country", distinct=True, filter=~Q(partnership_status=PartnershipStatus.HOME)),
+        countries=Count(
+            "country", distinct=True, filter=~Q(partnership_status=PartnershipStatus.HOME)
+        ),
     )
     people = people_visible_to(user)
     return {
         **institutions,
         "people": people.count(),
         "departments": departments_visible_to(user).count(),
-        "returnees": Experience.objects.filter(person__in=people).values("person").distinct().count(),
+        "returnees": Experience.objects.filter(person__in=people)
+        .values("person")
+        .distinct()
+        .count(),
         "me": user.person,
     }

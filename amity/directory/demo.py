@@ -7,6 +7,7 @@ nothing and never overwrites what a user changed.
 """
 
 import random
+import unicodedata
 from datetime import date
 
 from django.db import transaction
@@ -30,7 +31,7 @@ from amity.directory.services import (
     person_save,
 )
 
-DEMO_PASSWORD = "amity-demo"
+DEMO_PASSWORD = "amity-demo"  # noqa: S105 (printed for the demo on purpose)
 SYNTHETIC_PEOPLE = 200
 # username, seed person key (None: the first International Affairs Office member), role
 DEMO_LOGINS: list[tuple[str, str | None, Role, str]] = [
@@ -64,7 +65,14 @@ def _institution(data: dict, status: str) -> Institution:
 
 
 _INSTITUTION_FIELDS = {
-    "name", "name_local", "short_name", "kind", "country", "city", "time_zone", "website",
+    "name",
+    "name_local",
+    "short_name",
+    "kind",
+    "country",
+    "city",
+    "time_zone",
+    "website",
 }
 
 
@@ -75,8 +83,15 @@ def _person(data: dict, institutions: dict, departments: dict, languages: dict) 
     fields = {
         key: data.get(key, "")
         for key in [
-            "family_name", "given_name", "family_name_local", "given_name_local",
-            "name_order", "title", "position", "email", "time_zone",
+            "family_name",
+            "given_name",
+            "family_name_local",
+            "given_name_local",
+            "name_order",
+            "title",
+            "position",
+            "email",
+            "time_zone",
         ]
     }
     fields["institution"] = institutions[data["institution"]]
@@ -108,6 +123,12 @@ def _person(data: dict, institutions: dict, departments: dict, languages: dict) 
     )
 
 
+def _ascii_slug(text: str) -> str:
+    """ "Hoàng.Thị" -> "hoang.thi": accents dropped, letters kept, for e-mail local parts."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch == ".")).lower()
+
+
 def _synthetic_people(count: int, institutions: dict, departments: dict, languages: dict):
     """Deterministic synthetic staff and partner contacts (same seed, same people)."""
     rng = random.Random(20200522)
@@ -115,11 +136,26 @@ def _synthetic_people(count: int, institutions: dict, departments: dict, languag
     partners = [i for i in institutions.values() if not i.is_home]
     department_list = list(departments.values())
     language_by_country = {
-        "CN": ["zh", "en"], "JP": ["ja", "en"], "KR": ["ko", "en"], "DE": ["de", "en"],
-        "FR": ["fr", "en"], "IT": ["it", "en"], "ES": ["es", "en"], "BR": ["pt", "en"],
-        "MX": ["es", "en"], "AR": ["es", "en"], "CL": ["es", "en"], "RU": ["ru", "en"],
-        "TH": ["th", "en"], "VN": ["vi", "en"], "NL": ["nl", "en"], "SE": ["sv", "en"],
-        "TR": ["tr", "en"], "ID": ["id", "en"], "MY": ["ms", "en"], "EG": ["ar", "en"],
+        "CN": ["zh", "en"],
+        "JP": ["ja", "en"],
+        "KR": ["ko", "en"],
+        "DE": ["de", "en"],
+        "FR": ["fr", "en"],
+        "IT": ["it", "en"],
+        "ES": ["es", "en"],
+        "BR": ["pt", "en"],
+        "MX": ["es", "en"],
+        "AR": ["es", "en"],
+        "CL": ["es", "en"],
+        "RU": ["ru", "en"],
+        "TH": ["th", "en"],
+        "VN": ["vi", "en"],
+        "NL": ["nl", "en"],
+        "SE": ["sv", "en"],
+        "TR": ["tr", "en"],
+        "ID": ["id", "en"],
+        "MY": ["ms", "en"],
+        "EG": ["ar", "en"],
     }
     for index in range(count):
         # About a third are home staff, the rest contacts at partners.
@@ -131,8 +167,8 @@ def _synthetic_people(count: int, institutions: dict, departments: dict, languag
         family, given = pool["family"][fi], pool["given"][gi]
         email_domain = (institution.short_name or institution.name.split()[0]).lower()
         email_domain = "".join(ch for ch in email_domain if ch.isalnum()) or "partner"
-        email = f"{given}.{family}.{index}".lower().replace(" ", "").replace("'", "")
-        email = f"{email.encode('ascii', 'ignore').decode()}@{email_domain}.example.org"
+        local_part = _ascii_slug(f"{given}.{family}.{index}")
+        email = f"{local_part}@{email_domain}.example.org"
         data = {
             "family_name": family,
             "given_name": given,
@@ -207,7 +243,9 @@ def load_demo(*, synthetic_people: int = SYNTHETIC_PEOPLE) -> dict[str, int]:
 def _demo_login_person(key: str | None, seed_people: dict[str, Person]) -> Person:
     people = list(seed_people.values())
     if key is None:
-        return next(p for p in people if p.department and p.department.slug == "international-affairs")
+        return next(
+            p for p in people if p.department and p.department.slug == "international-affairs"
+        )
     if key.startswith("@"):
         return next(p for p in people if p.institution.name == key[1:])
     return seed_people[key]

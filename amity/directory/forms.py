@@ -36,17 +36,24 @@ class InstitutionFilterForm(forms.Form):
 class PersonFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     institution = forms.ModelChoiceField(
-        label=_("Institution"), queryset=Institution.objects.none(), required=False,
+        label=_("Institution"),
+        queryset=Institution.objects.none(),
+        required=False,
         empty_label=_("All institutions"),
     )
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.none(), required=False,
+        label=_("Department"),
+        queryset=Department.objects.none(),
+        required=False,
         empty_label=_("All departments"),
     )
     country = forms.ChoiceField(label=_("Country"), required=False)
     language = forms.ModelChoiceField(
-        label=_("Language"), queryset=Language.objects.all(), required=False,
-        empty_label=_("Any language"), to_field_name="code",
+        label=_("Language"),
+        queryset=Language.objects.all(),
+        required=False,
+        empty_label=_("Any language"),
+        to_field_name="code",
     )
     abroad = forms.BooleanField(label=_("Has studied or worked abroad"), required=False)
 
@@ -60,11 +67,22 @@ class PersonFilterForm(forms.Form):
 
 
 class InstitutionForm(forms.ModelForm):
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Institution
         fields = [
-            "name", "name_local", "short_name", "kind", "country", "city", "time_zone",
-            "website", "partnership_status", "partner_since", "notes",
+            "name",
+            "name_local",
+            "short_name",
+            "kind",
+            "country",
+            "city",
+            "time_zone",
+            "website",
+            "partnership_status",
+            "partner_since",
+            "notes",
         ]
         widgets = {
             "partner_since": forms.DateInput(attrs={"type": "date"}),
@@ -83,9 +101,20 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = [
-            "title", "given_name", "family_name", "given_name_local", "family_name_local",
-            "name_order", "position", "email", "phone", "institution", "department",
-            "time_zone", "languages", "bio",
+            "title",
+            "given_name",
+            "family_name",
+            "given_name_local",
+            "family_name_local",
+            "name_order",
+            "position",
+            "email",
+            "phone",
+            "institution",
+            "department",
+            "time_zone",
+            "languages",
+            "bio",
         ]
         widgets = {
             "languages": forms.CheckboxSelectMultiple,
@@ -112,7 +141,15 @@ class PersonForm(forms.ModelForm):
 class ExperienceForm(forms.ModelForm):
     class Meta:
         model = Experience
-        fields = ["kind", "institution", "place", "country", "start_year", "end_year", "description"]
+        fields = [
+            "kind",
+            "institution",
+            "place",
+            "country",
+            "start_year",
+            "end_year",
+            "description",
+        ]
 
 
 class MembershipForm(forms.ModelForm):
@@ -123,6 +160,10 @@ class MembershipForm(forms.ModelForm):
             "since": forms.DateInput(attrs={"type": "date"}),
             "until": forms.DateInput(attrs={"type": "date"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["society"].queryset = Institution.objects.societies()
 
 
 ExperienceFormSet = forms.inlineformset_factory(

@@ -173,7 +173,10 @@ class NameOrder(models.TextChoices):
 
 
 def _is_cjk(text: str) -> bool:
-    return any(unicodedata.name(ch, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA")) for ch in text)
+    return any(
+        unicodedata.name(ch, "").startswith(("CJK", "HANGUL", "HIRAGANA", "KATAKANA"))
+        for ch in text
+    )
 
 
 class PersonQuerySet(models.QuerySet):
@@ -190,7 +193,9 @@ class Person(models.Model):
 
     family_name = models.CharField(_("family name"), max_length=100)
     given_name = models.CharField(_("given name"), max_length=100, blank=True)
-    family_name_local = models.CharField(_("family name in local script"), max_length=100, blank=True)
+    family_name_local = models.CharField(
+        _("family name in local script"), max_length=100, blank=True
+    )
     given_name_local = models.CharField(_("given name in local script"), max_length=100, blank=True)
     name_order = models.CharField(
         _("name order"), max_length=20, choices=NameOrder.choices, default=NameOrder.GIVEN_FIRST
@@ -308,7 +313,10 @@ class Experience(models.Model):
         related_name="alumni_experiences",
     )
     place = models.CharField(
-        _("place"), max_length=200, blank=True, help_text=_("If the institution is not in the directory.")
+        _("place"),
+        max_length=200,
+        blank=True,
+        help_text=_("If the institution is not in the directory."),
     )
     country = CountryField(_("country"))
     start_year = models.PositiveSmallIntegerField(_("from (year)"))
@@ -321,7 +329,8 @@ class Experience(models.Model):
         ordering = ["-start_year"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_year__isnull=True) | models.Q(end_year__gte=models.F("start_year")),
+                condition=models.Q(end_year__isnull=True)
+                | models.Q(end_year__gte=models.F("start_year")),
                 name="directory_experience_years_ordered",
                 violation_error_message=_("The end year cannot be before the start year."),
             ),
@@ -352,9 +361,10 @@ class Membership(models.Model):
         verbose_name=_("society"),
         on_delete=models.CASCADE,
         related_name="memberships",
-        limit_choices_to={"kind": InstitutionKind.SOCIETY},
     )
-    role = models.CharField(_("role"), max_length=120, help_text=_("e.g. Secretary General, Member"))
+    role = models.CharField(
+        _("role"), max_length=120, help_text=_("e.g. Secretary General, Member")
+    )
     since = models.DateField(_("since"), null=True, blank=True)
     until = models.DateField(_("until"), null=True, blank=True)
 

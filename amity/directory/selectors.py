@@ -73,8 +73,10 @@ def person_list(*, user, filters: PersonFilters) -> QuerySet[Person]:
             )
         # A Chinese name is often typed whole (傅君芬): match family + given joined.
         if len(terms) == 1 and not qs.exists():
-            qs = people_visible_to(user).with_directory_relations().filter(
-                pk__in=_local_full_name_matches(terms[0])
+            qs = (
+                people_visible_to(user)
+                .with_directory_relations()
+                .filter(pk__in=_local_full_name_matches(terms[0]))
             )
     if filters.institution:
         qs = qs.filter(institution_id=filters.institution)
@@ -105,9 +107,7 @@ def person_detail_relations(person: Person) -> dict:
     """What a profile page shows besides the person's own fields, in two queries."""
     return {
         "experiences": list(person.experiences.select_related("institution")),
-        "memberships": list(
-            Membership.objects.filter(person=person).select_related("society")
-        ),
+        "memberships": list(Membership.objects.filter(person=person).select_related("society")),
     }
 
 

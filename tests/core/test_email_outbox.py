@@ -1,0 +1,86 @@
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from amity.core.emails import email_queue
+from amity.core.models import OutboundEmail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _make_retries_due():
+    DBTaskResult.objects.filter(run_after__isnull=False).update(
+        run_after=timezone.now() - timedelta(seconds=1)
+    )
+
+
+def test_queued_email_is_delivered_once_by_the_worker(smtp_server, run_worker):
+    with transaction.atomic():
+        email = email_queue(
+            to=["fu.junfen@zch.example.cn"],
+            subject="Forum programme",
+            body="The programme is attached. 会议日程见附件。",
+        )
+    assert smtp_server.messages == []  # nothing leaves during the request
+
+    run_worker()
+    run_worker()  # a second worker run finds nothing left to send
+
+    assert len(smtp_server.messages) == 1
+    message = smtp_server.messages[0]
+    assert message["To"] == "fu.junfen@zch.example.cn"
+    assert message["Subject"] == "Forum programme"
+    assert "会议日程见附件" in message.get_content()
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.attempts == 1
+
+
+def test_rolled_back_change_sends_nothing(smtp_server, run_worker):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        email_queue(to=["a@example.org"], subject="Never", body="never")
+        raise RuntimeError("the change failed")
+
+    run_worker()
+
+    assert OutboundEmail.objects.count() == 0
+    assert smtp_server.messages == []
+
+
+def test_failing_mail_server_is_retried_until_it_accepts(smtp_server, run_worker):
+    smtp_server.fail_next(2)
+    with transaction.atomic():
+        email = email_queue(to=["partner@example.org"], subject="Letter", body="Dear partner")
+
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.RETRYING
+    assert "451" in email.last_error
+    for _ in range(2):
+        _make_retries_due()
+        run_worker()
+
+    email.refresh_from_db()
+    assert smtp_server.handler.refused == 2
+    assert len(smtp_server.messages) == 1
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.attempts == 3
+
+
+def test_email_gives_up_after_the_configured_attempts(smtp_server, run_worker, settings):
+    settings.AMITY_EMAIL_MAX_ATTEMPTS = 2
+    smtp_server.fail_next(10)
+    with transaction.atomic():
+        email = email_queue(to=["partner@example.org"], subject="Letter", body="Dear partner")
+
+    for _ in range(4):
+        run_worker()
+        _make_retries_due()
+
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.FAILED
+    assert email.attempts == 2
+    assert smtp_server.messages == []

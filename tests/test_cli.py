@@ -1,0 +1,124 @@
+"""The commands a new user types: ``amity demo`` and ``amity manage check --deploy``."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.smtp import free_port
+
+
+def _env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AMITY_", "DATABASE_URL"))}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env.update(extra)
+    return env
+
+
+def test_check_deploy_passes_with_production_settings(tmp_path):
+    env = _env(
+        tmp_path,
+        AMITY_SECRET_KEY="a" * 20 + "production-secret-key-with-enough-entropy-0123456789",
+        AMITY_ALLOWED_HOSTS="amity.hospital.example",
+        AMITY_DATA_DIR=str(tmp_path),
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "amity", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "amity", "manage", "check"],
+        env=_env(tmp_path, AMITY_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Set AMITY_SECRET_KEY" in result.stderr
+
+
+def _wait_for(url: str, process, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"amity demo exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.mark.slow
+def test_demo_command_serves_the_demo_and_its_logins_work(tmp_path):
+    port = free_port()
+    data_dir = tmp_path / "demo-data"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amity", "demo", "--port", str(port), "--data", str(data_dir)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/healthz", process)
+        # Log in as the partner contact through the real server and its static files.
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login_page = opener.open(f"{base}/accounts/login/").read().decode()
+        css = re.search(r'href="(/static/amity/amity\.[0-9a-f]+\.css)"', login_page)
+        assert css, "the stylesheet is served under a hashed name by the production server"
+        assert b"--brand" in opener.open(base + css.group(1)).read()
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        form = urlencode(
+            {"username": "partner", "password": "amity-demo", "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(
+            f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"}
+        )
+        home = opener.open(request).read().decode()
+        assert "Loma Linda University" in home
+        people = opener.open(f"{base}/api/v1/people").read().decode()
+        assert '"count": 1' in people.replace('"count":1', '"count": 1')
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert f"Amity is running at http://127.0.0.1:{port}/" in output
+    for login in ["office", "coordinator", "staff", "partner"]:
+        assert re.search(rf"^\s+{login}\s+", output, re.MULTILINE), output
+    assert (data_dir / "amity.sqlite3").exists()
+    assert (data_dir / "secret_key").exists()
+
+    # A second start finds the demo loaded and does not load it again.
+    again = subprocess.Popen(
+        [sys.executable, "-m", "amity", "demo", "--port", str(port), "--data", str(data_dir)],
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(f"{base}/healthz", again)
+    finally:
+        again.terminate()
+        second_output, _ = again.communicate(timeout=30)
+    assert "Loading the demo scenario" in output
+    assert "Loading the demo scenario" not in second_output
