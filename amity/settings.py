@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "amity.core",
     "amity.accounts",
     "amity.directory",
+    "amity.events",
     "amity.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "amity.core.middleware.ViewerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("amity.core.urls")),
     path("accounts/", include("amity.accounts.urls")),
     path("directory/", include("amity.directory.urls")),
+    path("", include("amity.events.urls")),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

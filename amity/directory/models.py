@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -200,7 +201,9 @@ class Person(models.Model):
     name_order = models.CharField(
         _("name order"), max_length=20, choices=NameOrder.choices, default=NameOrder.GIVEN_FIRST
     )
-    title = models.CharField(_("title"), max_length=60, blank=True, help_text=_("e.g. Dr., Prof."))
+    title = models.CharField(
+        pgettext_lazy("person", "title"), max_length=60, blank=True, help_text=_("e.g. Dr., Prof.")
+    )
     position = models.CharField(
         _("position"), max_length=200, blank=True, help_text=_("e.g. Director of Rehabilitation")
     )

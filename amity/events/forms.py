@@ -1,0 +1,258 @@
+from datetime import date, datetime
+
+from django import forms
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from amity.directory.models import (
+    Department,
+    Institution,
+    Language,
+    time_zone_choices,
+)
+from amity.events import timing
+from amity.events.models import Activity, ActivityKind
+
+WEEKDAYS = [
+    ("MO", gettext_lazy("Monday")),
+    ("TU", gettext_lazy("Tuesday")),
+    ("WE", gettext_lazy("Wednesday")),
+    ("TH", gettext_lazy("Thursday")),
+    ("FR", gettext_lazy("Friday")),
+    ("SA", gettext_lazy("Saturday")),
+    ("SU", gettext_lazy("Sunday")),
+]
+
+
+def describe_local_time_error(error: timing.LocalTimeError, zone: str) -> str:
+    """The refusal a person reads, naming both instants they might have meant."""
+    first, second = error.options
+
+    def show(value: datetime) -> str:
+        return f"{formats.time_format(value, 'H:i')} ({value.tzname()})"
+
+    day = formats.date_format(first, "DATE_FORMAT")
+    if isinstance(error, timing.NonexistentLocalTime):
+        return _(
+            "This time does not exist on %(day)s in %(zone)s: the clocks jump forward. "
+            "Choose %(first)s or %(second)s."
+        ) % {"day": day, "zone": zone, "first": show(first), "second": show(second)}
+    return _(
+        "This time happens twice on %(day)s in %(zone)s: first at %(first)s, then at "
+        "%(second)s. Choose which one you mean."
+    ) % {"day": day, "zone": zone, "first": show(first), "second": show(second)}
+
+
+class AgendaFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        required=False,
+        choices=[("", gettext_lazy("All kinds")), *ActivityKind.choices],
+    )
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("All departments"),
+    )
+    partner = forms.ModelChoiceField(
+        label=gettext_lazy("Partner"),
+        queryset=Institution.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("All partners"),
+    )
+    language = forms.ModelChoiceField(
+        label=gettext_lazy("Language"),
+        queryset=Language.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=gettext_lazy("Any language"),
+    )
+
+    def __init__(self, *args, partners, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].queryset = partners
+        self.fields["department"].queryset = departments
+
+
+class ActivityForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label=gettext_lazy("Video meeting link"), required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "title",
+            "title_local",
+            "kind",
+            "status",
+            "visibility",
+            "department",
+            "partners",
+            "languages",
+            "time_zone",
+            "description",
+            "video_provider",
+            "video_url",
+            "dial_in",
+            "expected_audience",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "dial_in": forms.Textarea(attrs={"rows": 2}),
+            "languages": forms.CheckboxSelectMultiple,
+            "partners": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, coordinated_department: Department | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = Institution.objects.partners().order_by("name")
+        if coordinated_department is not None:
+            self.fields["department"].queryset = Department.objects.filter(
+                pk=coordinated_department.pk
+            )
+            self.fields["department"].required = True
+            self.fields["department"].empty_label = None
+
+
+class WallClockForm(forms.Form):
+    """A date and time on the wall clock of a zone, refused in a DST gap, and in a DST
+    fold until the person says which of the two instants they mean."""
+
+    date = forms.DateField(
+        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time = forms.TimeField(
+        label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=time_zone_choices)
+    fold = forms.TypedChoiceField(
+        label=gettext_lazy("If the clock is turned back that night"),
+        choices=[
+            ("", gettext_lazy("—")),
+            ("0", gettext_lazy("the first of the two (before the change)")),
+            ("1", gettext_lazy("the second of the two (after the change)")),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["starts_at"] = timing.resolve_local(
+                datetime.combine(data["date"], data["time"]),
+                data["time_zone"],
+                fold=data.get("fold"),
+            )
+        except timing.LocalTimeError as error:
+            raise forms.ValidationError(
+                describe_local_time_error(error, data["time_zone"]), code="local_time"
+            ) from error
+        return data
+
+
+class SessionForm(WallClockForm):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200, required=False)
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Length (minutes)"), min_value=5, max_value=24 * 60, initial=60
+    )
+    field_order = ["title", "date", "time", "time_zone", "fold", "duration_minutes"]
+
+
+class MoveSessionForm(WallClockForm):
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Length (minutes)"), min_value=5, max_value=24 * 60
+    )
+
+
+class SeriesForm(WallClockForm):
+    FREQUENCIES = [
+        ("WEEKLY;INTERVAL=1", gettext_lazy("Every week")),
+        ("WEEKLY;INTERVAL=2", gettext_lazy("Every two weeks")),
+        ("MONTHLY;INTERVAL=1", gettext_lazy("Every month (same date)")),
+        ("DAILY;INTERVAL=1", gettext_lazy("Every day")),
+    ]
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200, required=False)
+    duration_minutes = forms.IntegerField(
+        label=gettext_lazy("Length (minutes)"), min_value=5, max_value=24 * 60, initial=60
+    )
+    frequency = forms.ChoiceField(label=gettext_lazy("Repeats"), choices=FREQUENCIES)
+    weekdays = forms.MultipleChoiceField(
+        label=gettext_lazy("On"),
+        choices=WEEKDAYS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("For weekly series; the weekday of the first date if none."),
+    )
+    count = forms.IntegerField(
+        label=gettext_lazy("Number of sessions"),
+        min_value=1,
+        max_value=timing.MAX_OCCURRENCES,
+        required=False,
+    )
+    until = forms.DateField(
+        label=gettext_lazy("or until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = [
+        "title",
+        "date",
+        "time",
+        "time_zone",
+        "fold",
+        "duration_minutes",
+        "frequency",
+        "weekdays",
+        "count",
+        "until",
+    ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        count, until = data.get("count"), data.get("until")
+        if bool(count) == bool(until):
+            raise forms.ValidationError(
+                _("Give either the number of sessions or the last date, not both."),
+                code="series_end",
+            )
+        if until and until < data["date"]:
+            self.add_error("until", _("The last date is before the first."))
+            return data
+        parts = [f"FREQ={data['frequency']}"]
+        if data["frequency"].startswith("WEEKLY") and data.get("weekdays"):
+            parts.append("BYDAY=" + ",".join(data["weekdays"]))
+        parts.append(f"COUNT={count}" if count else f"UNTIL={until:%Y%m%d}T235959")
+        data["rrule"] = ";".join(parts)
+        try:
+            data["occurrences"] = timing.expand(
+                dtstart=datetime.combine(data["date"], data["time"]),
+                zone=data["time_zone"],
+                rrule=data["rrule"],
+            )
+        except ValueError as error:
+            raise forms.ValidationError(
+                _("This series has too many sessions (at most %(limit)s).")
+                % {"limit": timing.MAX_OCCURRENCES},
+                code="series_too_long",
+            ) from error
+        return data
+
+
+def month_from(value: str, today: date) -> tuple[int, int]:
+    """ "2027-03" -> (2027, 3); anything else -> this month."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        date(year, month, 1)
+        return year, month
+    except (TypeError, ValueError):
+        return today.year, today.month

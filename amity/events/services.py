@@ -1,0 +1,220 @@
+"""Writes for activities, sessions and series. Pages, the API, the demo and scripts call
+these; each runs in one transaction and validates before it writes.
+
+Every change a calendar client must notice raises the SEQUENCE of what changed
+(RFC 5545 3.8.7.4): the activity's for its own fields, a session's when it is moved or
+cancelled, a series' when its rule changes.
+"""
+
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from amity.directory.models import Institution, Language, Person
+from amity.events import timing
+from amity.events.models import (
+    Activity,
+    CalendarToken,
+    Participation,
+    Series,
+    Session,
+    SessionSpeaker,
+    SessionStatus,
+)
+
+
+def _save(obj, fields: Mapping[str, Any]):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def _bump(model, pk: int) -> None:
+    model.objects.filter(pk=pk).update(sequence=F("sequence") + 1)
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    fields: Mapping[str, Any],
+    partners: Iterable[Institution] = (),
+    languages: Iterable[Language] = (),
+) -> Activity:
+    activity = _save(Activity(), fields)
+    activity.partners.set(partners)
+    activity.languages.set(languages)
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    fields: Mapping[str, Any],
+    partners: Iterable[Institution] | None = None,
+    languages: Iterable[Language] | None = None,
+) -> Activity:
+    """Change an activity; its SEQUENCE goes up so calendars take the change."""
+    _save(activity, fields)
+    if partners is not None:
+        activity.partners.set(partners)
+    if languages is not None:
+        activity.languages.set(languages)
+    _bump(Activity, activity.pk)
+    activity.refresh_from_db(fields=["sequence"])
+    return activity
+
+
+@transaction.atomic
+def participant_add(*, activity: Activity, person: Person, role: str) -> Participation:
+    participation, _created = Participation.objects.update_or_create(
+        activity=activity, person=person, defaults={"role": role}
+    )
+    return participation
+
+
+@transaction.atomic
+def session_create(
+    *,
+    activity: Activity,
+    starts_at: datetime,
+    duration_minutes: int,
+    time_zone: str,
+    title: str = "",
+    notes: str = "",
+) -> Session:
+    """A single session at an instant (aware). Use ``timing.resolve_local`` first to turn
+    a wall-clock time typed by a person into that instant."""
+    if starts_at.tzinfo is None:
+        raise ValueError("session_create takes an aware datetime")
+    return _save(
+        Session(activity=activity),
+        {
+            "title": title,
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=duration_minutes),
+            "time_zone": time_zone,
+            "notes": notes,
+        },
+    )
+
+
+@transaction.atomic
+def series_create(
+    *,
+    activity: Activity,
+    start_date: date,
+    start_time: time,
+    time_zone: str,
+    rrule: str,
+    duration_minutes: int,
+    title: str = "",
+    fold: int | None = None,
+) -> Series:
+    """A recurring series and one session per occurrence.
+
+    The first start must name exactly one instant (``timing.resolve_local`` raises for a
+    DST gap or fold). Occurrences keep the wall-clock time in ``time_zone``."""
+    timing.resolve_local(datetime.combine(start_date, start_time), time_zone, fold=fold)
+    occurrences = timing.expand(
+        dtstart=datetime.combine(start_date, start_time), zone=time_zone, rrule=rrule
+    )
+    series = _save(
+        Series(activity=activity),
+        {
+            "title": title,
+            "start_date": start_date,
+            "start_time": start_time,
+            "time_zone": time_zone,
+            "rrule": rrule.removeprefix("RRULE:").upper(),
+            "duration_minutes": duration_minutes,
+        },
+    )
+    length = timedelta(minutes=duration_minutes)
+    sessions = [
+        Session(
+            activity=activity,
+            series=series,
+            recurrence_id=occurrence.starts_at,
+            title=title,
+            starts_at=occurrence.starts_at,
+            ends_at=occurrence.starts_at + length,
+            time_zone=time_zone,
+        )
+        for occurrence in occurrences
+    ]
+    Session.objects.bulk_create(sessions)
+    return series
+
+
+@transaction.atomic
+def session_move(
+    *, session: Session, starts_at: datetime, duration_minutes: int | None = None
+) -> Session:
+    """Move one session (or one occurrence of a series) to another instant. The rest of
+    the series stays where it is."""
+    length = timedelta(minutes=duration_minutes or session.duration_minutes)
+    _save(session, {"starts_at": starts_at, "ends_at": starts_at + length})
+    _bump(Session, session.pk)
+    session.refresh_from_db(fields=["sequence"])
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: Session) -> Session:
+    """Cancel one session; calendars show it as cancelled rather than losing it."""
+    if session.status != SessionStatus.CANCELLED:
+        _save(session, {"status": SessionStatus.CANCELLED})
+        _bump(Session, session.pk)
+        session.refresh_from_db(fields=["sequence"])
+    return session
+
+
+@transaction.atomic
+def session_restore(*, session: Session) -> Session:
+    if session.status == SessionStatus.CANCELLED:
+        _save(session, {"status": SessionStatus.SCHEDULED})
+        _bump(Session, session.pk)
+        session.refresh_from_db(fields=["sequence"])
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: Session, fields: Mapping[str, Any]) -> Session:
+    _save(session, fields)
+    _bump(Session, session.pk)
+    session.refresh_from_db(fields=["sequence"])
+    return session
+
+
+@transaction.atomic
+def speaker_add(
+    *, session: Session, person: Person, role: str, talk_title: str = ""
+) -> SessionSpeaker:
+    speaker, _created = SessionSpeaker.objects.update_or_create(
+        session=session, person=person, role=role, defaults={"talk_title": talk_title}
+    )
+    return speaker
+
+
+@transaction.atomic
+def calendar_token_renew(*, user) -> CalendarToken:
+    """Revoke the user's personal-feed link, if any, and make a new one."""
+    CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return CalendarToken.objects.create(user=user, key=secrets.token_urlsafe(32))
+
+
+@transaction.atomic
+def calendar_token_revoke(*, user) -> int:
+    return CalendarToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from amity.events import views
+
+app_name = "events"
+urlpatterns = [
+    path("activities/", views.agenda, name="agenda"),
+    path("activities/month/", views.month, name="month"),
+    path("activities/week/", views.week, name="week"),
+    path("activities/new/", views.activity_create, name="activity_create"),
+    path("activities/my-calendar/", views.my_calendar, name="my_calendar"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/sessions/new/", views.session_add, name="session_add"),
+    path("activities/<int:pk>/series/new/", views.series_add, name="series_add"),
+    path("sessions/<int:pk>/move/", views.session_move, name="session_move"),
+    path("sessions/<int:pk>/cancel/", views.session_cancel, name="session_cancel"),
+    path("public/", views.public_agenda, name="public_agenda"),
+    path("calendar/public.ics", views.public_feed, name="public_feed"),
+    path("calendar/activity/<uuid:uid>.ics", views.activity_feed, name="activity_feed"),
+    path("calendar/session/<uuid:uid>.ics", views.session_feed, name="session_feed"),
+    path("calendar/department/<slug:slug>.ics", views.department_feed, name="department_feed"),
+    path("calendar/personal/<str:key>.ics", views.personal_feed, name="personal_feed"),
+]

@@ -1,0 +1,423 @@
+"""Activity pages and calendar feeds. Views parse, check access through ``permissions``,
+call one service or selector, and render."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from amity.directory.models import Department, Institution, time_zone_choices
+from amity.directory.permissions import coordinated_department
+from amity.events import feeds, permissions, selectors, services
+from amity.events.forms import (
+    ActivityForm,
+    AgendaFilterForm,
+    MoveSessionForm,
+    SeriesForm,
+    SessionForm,
+    month_from,
+)
+from amity.events.models import Activity, CalendarToken, Visibility
+
+
+def _filters(request, user) -> tuple[AgendaFilterForm, selectors.AgendaFilters]:
+    partners = Institution.objects.partners().order_by("name")
+    departments = Department.objects.all()
+    if user.is_authenticated and user.is_partner_contact:
+        partners = (
+            partners.filter(pk=user.person.institution_id) if user.person else partners.none()
+        )
+        departments = departments.none()
+    form = AgendaFilterForm(request.GET or None, partners=partners, departments=departments)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.AgendaFilters(
+        q=data.get("q", "").strip(),
+        kind=data.get("kind", ""),
+        department=data["department"].pk if data.get("department") else None,
+        partner=data["partner"].pk if data.get("partner") else None,
+        language=data["language"].code if data.get("language") else "",
+    )
+
+
+def _query(request, *drop: str) -> str:
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _feed_link(request, path: str) -> dict:
+    url = request.build_absolute_uri(path)
+    return {"https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+def _agenda(request, *, template: str, public: bool):
+    user = request.user if not public else _Anonymous()
+    form, filters = _filters(request, user)
+    page = Paginator(selectors.agenda_sessions(user=user, filters=filters), 30).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": _query(request, "page"),
+            "public": public,
+            "can_add": not public and permissions.can_create_activities(request.user),
+            "feed": _feed_link(request, "/calendar/public.ics") if public else None,
+        },
+    )
+
+
+class _Anonymous:
+    """The public pages show what anyone may see, whoever is logged in."""
+
+    is_authenticated = False
+    is_active = False
+    is_partner_contact = False
+
+
+@login_required
+@require_safe
+def agenda(request):
+    return _agenda(request, template="events/agenda.html", public=False)
+
+
+@require_safe
+def public_agenda(request):
+    return _agenda(request, template="events/public_agenda.html", public=True)
+
+
+@login_required
+@require_safe
+def month(request):
+    today = timezone.localdate()
+    year, month_number = month_from(request.GET.get("month", ""), today)
+    form, filters = _filters(request, request.user)
+    first = date(year, month_number, 1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "events/month.html",
+        {
+            "form": form,
+            "weeks": selectors.month_grid(
+                user=request.user, filters=filters, year=year, month=month_number
+            ),
+            "first": first,
+            "previous": previous,
+            "following": following,
+            "today": today,
+            "query": _query(request, "month"),
+        },
+    )
+
+
+@login_required
+@require_safe
+def week(request):
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today
+    monday = start - timedelta(days=start.weekday())
+    form, filters = _filters(request, request.user)
+    return render(
+        request,
+        "events/week.html",
+        {
+            "form": form,
+            "days": selectors.week_days(user=request.user, filters=filters, monday=monday),
+            "monday": monday,
+            "previous": monday - timedelta(days=7),
+            "following": monday + timedelta(days=7),
+            "today": today,
+            "query": _query(request, "start"),
+        },
+    )
+
+
+def _visible_activity_or_login(request, pk: int) -> Activity:
+    try:
+        return permissions.get_activity_for_user(request.user, pk)
+    except Http404:
+        if not request.user.is_authenticated:
+            raise _LoginRequired from None
+        raise
+
+
+class _LoginRequired(Exception):
+    pass
+
+
+@require_safe
+def activity_detail(request, pk: int):
+    try:
+        activity = _visible_activity_or_login(request, pk)
+    except _LoginRequired:
+        return redirect_to_login(request.get_full_path())
+    sessions = selectors.activity_sessions(activity)
+    now = timezone.now()
+    upcoming = [s for s in sessions if s.ends_at >= now and not s.is_cancelled]
+    reference = upcoming[0] if upcoming else (sessions[-1] if sessions else None)
+    return render(
+        request,
+        "events/activity_detail.html",
+        {
+            "activity": activity,
+            "sessions": sessions,
+            "reference": reference,
+            "sites": selectors.site_times(
+                activity=activity, sessions=sessions, reference=reference
+            ),
+            "participants": selectors.activity_participants(activity)
+            if request.user.is_authenticated
+            else [],
+            "can_manage": permissions.can_manage_activity(request.user, activity),
+            "feed": _feed_link(request, activity.get_feed_url()),
+            "zones": time_zone_choices(),
+            "now": now,
+        },
+    )
+
+
+def _activity_form_page(request, activity: Activity | None):
+    department = coordinated_department(request.user)
+    form = ActivityForm(request.POST or None, instance=activity, coordinated_department=department)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k not in {"partners", "languages"}}
+        related = {
+            "partners": form.cleaned_data["partners"],
+            "languages": form.cleaned_data["languages"],
+        }
+        if activity is None:
+            saved = services.activity_create(fields=fields, **related)
+            messages.success(request, _("“%s” was created. Now add its sessions.") % saved)
+        else:
+            saved = services.activity_update(activity=activity, fields=fields, **related)
+            messages.success(request, _("Changes to “%s” were saved.") % saved)
+        return redirect(saved)
+    return render(request, "events/activity_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_create(request):
+    if not permissions.can_create_activities(request.user):
+        raise PermissionDenied
+    return _activity_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk: int):
+    return _activity_form_page(request, permissions.get_activity_for_edit(request.user, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_add(request, pk: int):
+    activity = permissions.get_activity_for_edit(request.user, pk)
+    form = SessionForm(request.POST or None, initial={"time_zone": activity.time_zone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.session_create(
+            activity=activity,
+            starts_at=data["starts_at"],
+            duration_minutes=data["duration_minutes"],
+            time_zone=data["time_zone"],
+            title=data["title"],
+        )
+        messages.success(request, _("The session was added."))
+        return redirect(activity)
+    return render(
+        request, "events/session_form.html", {"form": form, "activity": activity, "series": False}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def series_add(request, pk: int):
+    activity = permissions.get_activity_for_edit(request.user, pk)
+    form = SeriesForm(request.POST or None, initial={"time_zone": activity.time_zone})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.series_create(
+            activity=activity,
+            start_date=data["date"],
+            start_time=data["time"],
+            time_zone=data["time_zone"],
+            rrule=data["rrule"],
+            duration_minutes=data["duration_minutes"],
+            title=data["title"],
+            fold=data.get("fold"),
+        )
+        messages.success(
+            request,
+            _("%(count)s sessions were added.") % {"count": len(data["occurrences"])},
+        )
+        return redirect(activity)
+    return render(
+        request, "events/session_form.html", {"form": form, "activity": activity, "series": True}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_move(request, pk: int):
+    session = permissions.get_session_for_edit(request.user, pk)
+    local = session.local_start
+    form = MoveSessionForm(
+        request.POST or None,
+        initial={
+            "date": local.date(),
+            "time": local.time().replace(tzinfo=None),
+            "time_zone": session.time_zone,
+            "duration_minutes": session.duration_minutes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        services.session_move(
+            session=session,
+            starts_at=form.cleaned_data["starts_at"],
+            duration_minutes=form.cleaned_data["duration_minutes"],
+        )
+        messages.success(request, _("The session was moved."))
+        return redirect(session.activity)
+    return render(request, "events/session_move.html", {"form": form, "session": session})
+
+
+@login_required
+@require_POST
+def session_cancel(request, pk: int):
+    session = permissions.get_session_for_edit(request.user, pk)
+    if request.POST.get("restore"):
+        services.session_restore(session=session)
+        messages.success(request, _("The session is back on."))
+    else:
+        services.session_cancel(session=session)
+        messages.success(request, _("The session was cancelled."))
+    return redirect(session.activity)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_calendar(request):
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            services.calendar_token_revoke(user=request.user)
+            messages.success(request, _("Your calendar link was switched off."))
+        else:
+            services.calendar_token_renew(user=request.user)
+            messages.success(
+                request, _("Your new calendar link is ready; the old one no longer works.")
+            )
+        return redirect("events:my_calendar")
+    token = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
+    return render(
+        request,
+        "events/my_calendar.html",
+        {"feed": _feed_link(request, f"/calendar/personal/{token.key}.ics") if token else None},
+    )
+
+
+# Feeds ---------------------------------------------------------------------------------
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+@require_safe
+def activity_feed(request, uid):
+    activity = get_object_or_404(permissions.activities_visible_to(request.user), uid=uid)
+    body = feeds.build_calendar(
+        name=activity.title,
+        sessions=feeds.sessions_for_feed(Activity.objects.filter(pk=activity.pk)),
+        base_url=_base_url(request),
+        description=activity.description,
+    )
+    return _ics(body, f"activity-{activity.pk}.ics")
+
+
+@require_safe
+def session_feed(request, uid):
+    session = get_object_or_404(
+        permissions.sessions_visible_to(request.user).select_related("activity"), uid=uid
+    )
+    return _ics(
+        feeds.build_session_calendar(session=session, base_url=_base_url(request)),
+        f"session-{session.pk}.ics",
+    )
+
+
+@require_safe
+def public_feed(request):
+    activities = Activity.objects.filter(visibility=Visibility.PUBLIC)
+    body = feeds.build_calendar(
+        name=_("Amity public calendar"),
+        sessions=feeds.sessions_for_feed(activities),
+        base_url=_base_url(request),
+    )
+    return _ics(body, "public.ics")
+
+
+@require_safe
+def department_feed(request, slug: str):
+    """A department's activities: the public ones, or with ``?key=`` (a personal calendar
+    key) everything of the department that person may see."""
+    department = get_object_or_404(Department, slug=slug)
+    user = _feed_user(request.GET.get("key", ""))
+    activities = permissions.activities_visible_to(user).filter(department=department)
+    body = feeds.build_calendar(
+        name=_("%(department)s — activities") % {"department": department.name},
+        sessions=feeds.sessions_for_feed(activities),
+        base_url=_base_url(request),
+    )
+    return _ics(body, f"{department.slug}.ics")
+
+
+@require_safe
+def personal_feed(request, key: str):
+    """Everything the key's owner takes part in: as participant, speaker, or organiser of
+    their department's activities."""
+    user = _feed_user(key)
+    if not user.is_authenticated:
+        raise Http404
+    activities = selectors.personal_activities(user=user)
+    body = feeds.build_calendar(
+        name=_("Amity — %(name)s") % {"name": user.person.full_name if user.person else user},
+        sessions=feeds.sessions_for_feed(activities),
+        base_url=_base_url(request),
+    )
+    return _ics(body, "amity.ics")
+
+
+def _feed_user(key: str):
+    if key:
+        token = (
+            CalendarToken.objects.select_related("user")
+            .filter(key=key, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        if token:
+            return token.user
+    return _Anonymous()
