@@ -1,8 +1,11 @@
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 import pytest
 
 from amity.accounts.models import Role
+from amity.events import services, timing
+from amity.events.models import ParticipantRole
 from tests.factories import (
     DepartmentFactory,
     HomeInstitutionFactory,
@@ -149,3 +152,56 @@ def run_worker():
         )
 
     return _run
+
+
+@pytest.fixture
+def cicu(world):
+    """A weekly call organised in New York at 16:00, crossing the US (14 March 2027) and
+    EU (28 March 2027) DST changes, with Loma Linda and London as partners."""
+    activity = services.activity_create(
+        fields={
+            "title": "CICU Response weekly call",
+            "kind": "call",
+            "status": "confirmed",
+            "visibility": "partners",
+            "department": world.cardiology,
+            "time_zone": "America/New_York",
+            "video_provider": "zoom",
+            "video_url": "https://zoom.example.org/j/1",
+        },
+        partners=[world.partner, world.other_partner],
+    )
+    services.series_create(
+        activity=activity,
+        start_date=date(2027, 3, 3),
+        start_time=time(16, 0),
+        time_zone="America/New_York",
+        rrule="FREQ=WEEKLY;COUNT=6",
+        duration_minutes=60,
+    )
+    services.participant_add(
+        activity=activity, person=world.staff.person, role=ParticipantRole.PARTICIPANT
+    )
+    return activity
+
+
+@pytest.fixture
+def lecture(world):
+    """A public lecture held once, planned in Hangzhou."""
+    activity = services.activity_create(
+        fields={
+            "title": "Remote International Classroom",
+            "kind": "lecture",
+            "status": "confirmed",
+            "visibility": "public",
+            "department": world.rehab,
+            "time_zone": "Asia/Shanghai",
+        }
+    )
+    services.session_create(
+        activity=activity,
+        starts_at=timing.resolve_local(datetime(2027, 4, 17, 8, 0), "Asia/Shanghai"),
+        duration_minutes=90,
+        time_zone="Asia/Shanghai",
+    )
+    return activity

@@ -10,14 +10,18 @@ from ninja.pagination import PageNumberPagination, paginate
 from amity.api.auth import API_AUTH
 from amity.api.schemas import DepartmentOut, ErrorOut, InstitutionOut, MeOut, PersonOut
 from amity.directory import permissions, selectors
+from amity.events.api import router as events_router
 
 api = NinjaAPI(
     title="Amity API",
     version="1",
-    description=str(_("Institutions, departments and people of the Amity directory.")),
+    description="Directory (institutions, departments, people) and activities with their sessions.",
     auth=API_AUTH,
     urls_namespace="api-1",
 )
+
+
+api.add_router("/", events_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -231,7 +231,7 @@ class SeriesForm(WallClockForm):
         parts = [f"FREQ={data['frequency']}"]
         if data["frequency"].startswith("WEEKLY") and data.get("weekdays"):
             parts.append("BYDAY=" + ",".join(data["weekdays"]))
-        parts.append(f"COUNT={count}" if count else f"UNTIL={until:%Y%m%d}T235959")
+        parts.append(f"COUNT={count}" if count else f"UNTIL={until:%Y%m%d}")
         data["rrule"] = ";".join(parts)
         try:
             data["occurrences"] = timing.expand(

@@ -23,7 +23,7 @@ class AgendaFilters:
     q: str = ""
 
 
-def _filter_activities(qs: QuerySet[Activity], filters: AgendaFilters) -> QuerySet[Activity]:
+def filter_activities(qs: QuerySet[Activity], filters: AgendaFilters) -> QuerySet[Activity]:
     if filters.department:
         qs = qs.filter(department_id=filters.department)
     if filters.partner:
@@ -42,7 +42,7 @@ def agenda_sessions(
 ) -> QuerySet[Session]:
     """Sessions of the activities the user may see, in time order; by default the ones
     not yet over."""
-    activities = _filter_activities(activities_visible_to(user), filters)
+    activities = filter_activities(activities_visible_to(user), filters)
     qs = (
         Session.objects.filter(activity__in=activities.values("pk"))
         .select_related("activity", "activity__department", "series")

@@ -123,6 +123,7 @@ def series_create(
     The first start must name exactly one instant (``timing.resolve_local`` raises for a
     DST gap or fold). Occurrences keep the wall-clock time in ``time_zone``."""
     timing.resolve_local(datetime.combine(start_date, start_time), time_zone, fold=fold)
+    rrule = timing.normalize_rrule(rrule, time_zone)
     occurrences = timing.expand(
         dtstart=datetime.combine(start_date, start_time), zone=time_zone, rrule=rrule
     )
@@ -133,7 +134,7 @@ def series_create(
             "start_date": start_date,
             "start_time": start_time,
             "time_zone": time_zone,
-            "rrule": rrule.removeprefix("RRULE:").upper(),
+            "rrule": rrule,
             "duration_minutes": duration_minutes,
         },
     )

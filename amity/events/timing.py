@@ -101,7 +101,7 @@ def expand(
     upper = rule_text.upper()
     if "COUNT=" not in upper and "UNTIL=" not in upper:
         raise ValueError("A recurrence needs an end: a number of occurrences or a last date.")
-    rule = rrulestr(_naive_until(rule_text), dtstart=dtstart)
+    rule = rrulestr(_naive_until(rule_text, zone), dtstart=dtstart)
     tz = ZoneInfo(zone)
     occurrences = []
     for wall in rule:
@@ -114,17 +114,37 @@ def expand(
     return occurrences
 
 
-def _naive_until(rule: str) -> str:
-    """dateutil wants UNTIL in the same form as DTSTART; our DTSTART is naive wall time, so
-    a UTC ``UNTIL=…Z`` becomes the end of that day on the wall clock."""
+def _naive_until(rule: str, zone: str) -> str:
+    """dateutil wants UNTIL in the same form as DTSTART, and our DTSTART is naive wall time:
+    a UTC ``UNTIL=…Z`` becomes that instant on the zone's wall clock, and a date-only
+    UNTIL the end of that day."""
     parts = []
     for part in rule.split(";"):
-        key, _, value = part.partition("=")
-        if key.upper() == "UNTIL" and value.endswith("Z"):
-            value = value[:-1]
-        if key.upper() == "UNTIL" and len(value) == 8:
+        key, sep, value = part.partition("=")
+        if key.upper() == "UNTIL" and value.upper().endswith("Z"):
+            instant = datetime.strptime(value[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            value = instant.astimezone(ZoneInfo(zone)).strftime("%Y%m%dT%H%M%S")
+        elif key.upper() == "UNTIL" and len(value) == 8:
             value += "T235959"
-        parts.append(f"{key}={value}" if _ else part)
+        parts.append(f"{key}{sep}{value}")
+    return ";".join(parts)
+
+
+def normalize_rrule(rule: str, zone: str) -> str:
+    """The rule as RFC 5545 wants it beside a DTSTART with TZID: upper case, no "RRULE:"
+    prefix, and UNTIL as a UTC instant (a date-only UNTIL means the end of that day on the
+    zone's wall clock)."""
+    parts = []
+    for part in rule.upper().removeprefix("RRULE:").split(";"):
+        key, sep, value = part.partition("=")
+        if key == "UNTIL" and not value.endswith("Z"):
+            wall = (
+                datetime.strptime(value, "%Y%m%d").replace(hour=23, minute=59, second=59)
+                if len(value) == 8
+                else datetime.strptime(value, "%Y%m%dT%H%M%S")
+            )
+            value = wall.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        parts.append(f"{key}{sep}{value}")
     return ";".join(parts)
 
 

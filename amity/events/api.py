@@ -1,0 +1,295 @@
+"""Activities and sessions in the JSON API. The same selectors, permission helpers and
+services as the pages: an API client sees and changes exactly what its user could."""
+
+from datetime import date, datetime, time
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from amity.directory.models import Department, Institution, Language
+from amity.events import permissions, selectors, services, timing
+
+router = Router(tags=["activities"])
+
+
+class SessionOut(Schema):
+    id: int
+    uid: UUID
+    activity_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    local_start: str = Field(description="Wall-clock start in the session's own zone")
+    status: str
+    recurrence_id: datetime | None
+    recording_url: str
+    calendar_url: str
+
+    @staticmethod
+    def resolve_local_start(obj) -> str:
+        return obj.local_start.isoformat()
+
+    @staticmethod
+    def resolve_calendar_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_feed_url())
+
+
+class ActivityOut(Schema):
+    id: int
+    uid: UUID
+    title: str
+    title_local: str
+    kind: str
+    status: str
+    visibility: str
+    time_zone: str
+    department: str | None
+    partners: list[str]
+    languages: list[str]
+    description: str
+    url: str
+    calendar_url: str
+    webcal_url: str
+
+    @staticmethod
+    def resolve_department(obj) -> str | None:
+        return obj.department.slug if obj.department_id else None
+
+    @staticmethod
+    def resolve_partners(obj) -> list[str]:
+        return [p.name for p in obj.partners.all()]
+
+    @staticmethod
+    def resolve_languages(obj) -> list[str]:
+        return [language.code for language in obj.languages.all()]
+
+    @staticmethod
+    def resolve_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_absolute_url())
+
+    @staticmethod
+    def resolve_calendar_url(obj, context) -> str:
+        return context["request"].build_absolute_uri(obj.get_feed_url())
+
+    @staticmethod
+    def resolve_webcal_url(obj, context) -> str:
+        url = context["request"].build_absolute_uri(obj.get_feed_url())
+        return "webcal://" + url.split("://", 1)[1]
+
+
+class ActivityIn(Schema):
+    title: str
+    title_local: str = ""
+    kind: str
+    status: str = "planned"
+    visibility: str = "staff"
+    time_zone: str = "Asia/Shanghai"
+    department: str | None = Field(None, description="Department slug")
+    partners: list[int] = Field(default_factory=list, description="Institution ids")
+    languages: list[str] = Field(default_factory=list, description="Language codes")
+    description: str = ""
+    video_provider: str = ""
+    video_url: str = ""
+    dial_in: str = ""
+
+
+class ActivityPatch(Schema):
+    title: str | None = None
+    title_local: str | None = None
+    status: str | None = None
+    visibility: str | None = None
+    description: str | None = None
+    video_provider: str | None = None
+    video_url: str | None = None
+    dial_in: str | None = None
+
+
+class WallClockIn(Schema):
+    date: date
+    time: time
+    time_zone: str
+    fold: int | None = Field(None, description="0 or 1: which of two instants in a DST fold")
+
+
+class SessionIn(WallClockIn):
+    title: str = ""
+    duration_minutes: int = Field(60, ge=5, le=24 * 60)
+
+
+class SeriesIn(SessionIn):
+    rrule: str = Field(
+        ..., description="RFC 5545 RRULE with COUNT or UNTIL, e.g. FREQ=WEEKLY;COUNT=10"
+    )
+
+
+class SessionPatch(Schema):
+    status: str | None = Field(None, description="scheduled or cancelled")
+    move_to: WallClockIn | None = None
+    duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
+    title: str | None = None
+    recording_url: str | None = None
+
+
+class AgendaQuery(Schema):
+    q: str = ""
+    kind: str = ""
+    department: int | None = None
+    partner: int | None = None
+    language: str = ""
+
+
+class Problem(Schema):
+    detail: str
+    errors: dict[str, list[str]] | None = None
+
+
+def _problem(error: ValidationError | timing.LocalTimeError) -> Status:
+    if isinstance(error, timing.LocalTimeError):
+        return Status(422, {"detail": str(error)})
+    if hasattr(error, "message_dict"):
+        return Status(422, {"detail": "Invalid data.", "errors": error.message_dict})
+    return Status(422, {"detail": " ".join(error.messages)})
+
+
+def _activity_fields(payload: dict) -> tuple[dict, dict]:
+    related = {}
+    if "partners" in payload:
+        related["partners"] = list(
+            Institution.objects.partners().filter(pk__in=payload.pop("partners"))
+        )
+    if "languages" in payload:
+        related["languages"] = list(Language.objects.filter(code__in=payload.pop("languages")))
+    if "department" in payload:
+        slug = payload.pop("department")
+        payload["department"] = Department.objects.filter(slug=slug).first() if slug else None
+    return payload, related
+
+
+@router.get("/activities", response=list[ActivityOut])
+@paginate(PageNumberPagination, page_size=50)
+def list_activities(request, filters: Query[AgendaQuery]):
+    activities = selectors.filter_activities(
+        permissions.activities_visible_to(request.user),
+        selectors.AgendaFilters(**filters.dict()),
+    )
+    return activities.select_related("department").prefetch_related("partners", "languages")
+
+
+@router.get("/activities/{activity_id}", response={200: ActivityOut, 404: Problem})
+def get_activity(request, activity_id: int):
+    return permissions.get_activity_for_user(request.user, activity_id)
+
+
+@router.post("/activities", response={201: ActivityOut, 403: Problem, 422: Problem})
+def create_activity(request, payload: ActivityIn):
+    if not permissions.can_create_activities(request.user):
+        raise PermissionDenied
+    fields, related = _activity_fields(payload.dict())
+    department = request.user.person.department if request.user.is_coordinator else None
+    if department is not None and fields.get("department") != department:
+        raise PermissionDenied
+    try:
+        return Status(201, services.activity_create(fields=fields, **related))
+    except ValidationError as error:
+        return _problem(error)
+
+
+@router.patch(
+    "/activities/{activity_id}",
+    response={200: ActivityOut, 403: Problem, 404: Problem, 422: Problem},
+)
+def update_activity(request, activity_id: int, payload: ActivityPatch):
+    activity = permissions.get_activity_for_edit(request.user, activity_id)
+    try:
+        return services.activity_update(activity=activity, fields=payload.dict(exclude_unset=True))
+    except ValidationError as error:
+        return _problem(error)
+
+
+@router.get("/activities/{activity_id}/sessions", response={200: list[SessionOut], 404: Problem})
+def list_sessions(request, activity_id: int):
+    activity = permissions.get_activity_for_user(request.user, activity_id)
+    return selectors.activity_sessions(activity)
+
+
+@router.post(
+    "/activities/{activity_id}/sessions",
+    response={201: SessionOut, 403: Problem, 404: Problem, 422: Problem},
+)
+def create_session(request, activity_id: int, payload: SessionIn):
+    activity = permissions.get_activity_for_edit(request.user, activity_id)
+    try:
+        starts_at = timing.resolve_local(
+            datetime.combine(payload.date, payload.time), payload.time_zone, fold=payload.fold
+        )
+        session = services.session_create(
+            activity=activity,
+            starts_at=starts_at,
+            duration_minutes=payload.duration_minutes,
+            time_zone=payload.time_zone,
+            title=payload.title,
+        )
+    except (ValidationError, timing.LocalTimeError) as error:
+        return _problem(error)
+    return Status(201, session)
+
+
+@router.post(
+    "/activities/{activity_id}/series",
+    response={201: list[SessionOut], 403: Problem, 404: Problem, 422: Problem},
+)
+def create_series(request, activity_id: int, payload: SeriesIn):
+    activity = permissions.get_activity_for_edit(request.user, activity_id)
+    try:
+        series = services.series_create(
+            activity=activity,
+            start_date=payload.date,
+            start_time=payload.time,
+            time_zone=payload.time_zone,
+            rrule=payload.rrule,
+            duration_minutes=payload.duration_minutes,
+            title=payload.title,
+            fold=payload.fold,
+        )
+    except (ValidationError, timing.LocalTimeError) as error:
+        return _problem(error)
+    except ValueError as error:
+        return Status(422, {"detail": str(error)})
+    return Status(201, list(series.sessions.order_by("starts_at")))
+
+
+@router.get("/sessions/{session_id}", response={200: SessionOut, 404: Problem})
+def get_session(request, session_id: int):
+    return permissions.get_session_for_user(request.user, session_id)
+
+
+@router.patch(
+    "/sessions/{session_id}", response={200: SessionOut, 403: Problem, 404: Problem, 422: Problem}
+)
+def update_session(request, session_id: int, payload: SessionPatch):
+    """Move (``move_to``), cancel or restore (``status``), retitle, or add a recording."""
+    session = permissions.get_session_for_edit(request.user, session_id)
+    try:
+        if payload.move_to is not None:
+            wall = payload.move_to
+            starts_at = timing.resolve_local(
+                datetime.combine(wall.date, wall.time), wall.time_zone, fold=wall.fold
+            )
+            session = services.session_move(
+                session=session, starts_at=starts_at, duration_minutes=payload.duration_minutes
+            )
+        if payload.status == "cancelled":
+            session = services.session_cancel(session=session)
+        elif payload.status == "scheduled":
+            session = services.session_restore(session=session)
+        elif payload.status is not None:
+            return Status(422, {"detail": "status must be scheduled or cancelled."})
+        changes = payload.dict(include={"title", "recording_url"}, exclude_unset=True)
+        if changes:
+            session = services.session_update(session=session, fields=changes)
+    except (ValidationError, timing.LocalTimeError) as error:
+        return _problem(error)
+    return session
