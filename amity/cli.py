@@ -68,6 +68,8 @@ def cmd_serve(ns: argparse.Namespace) -> int:
         "backlog": 2048,
         "proc_name": "amity",
         "preload_app": True,
+        # No control socket in the home folder: several servers may run side by side.
+        "control_socket_disable": True,
     }
 
     class Server(BaseApplication):
