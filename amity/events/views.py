@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -60,7 +61,8 @@ def _feed_link(request, path: str) -> dict:
 
 
 def _agenda(request, *, template: str, public: bool):
-    user = request.user if not public else _Anonymous()
+    # The public page shows what anyone may see, whoever is logged in.
+    user = AnonymousUser() if public else request.user
     form, filters = _filters(request, user)
     page = Paginator(selectors.agenda_sessions(user=user, filters=filters), 30).get_page(
         request.GET.get("page")
@@ -77,14 +79,6 @@ def _agenda(request, *, template: str, public: bool):
             "feed": _feed_link(request, "/calendar/public.ics") if public else None,
         },
     )
-
-
-class _Anonymous:
-    """The public pages show what anyone may see, whoever is logged in."""
-
-    is_authenticated = False
-    is_active = False
-    is_partner_contact = False
 
 
 @login_required
@@ -149,24 +143,14 @@ def week(request):
     )
 
 
-def _visible_activity_or_login(request, pk: int) -> Activity:
-    try:
-        return permissions.get_activity_for_user(request.user, pk)
-    except Http404:
-        if not request.user.is_authenticated:
-            raise _LoginRequired from None
-        raise
-
-
-class _LoginRequired(Exception):
-    pass
-
-
 @require_safe
 def activity_detail(request, pk: int):
     try:
-        activity = _visible_activity_or_login(request, pk)
-    except _LoginRequired:
+        activity = permissions.get_activity_for_user(request.user, pk)
+    except Http404:
+        # Public activities open without a login; for the rest, ask for one first.
+        if request.user.is_authenticated:
+            raise
         return redirect_to_login(request.get_full_path())
     sessions = selectors.activity_sessions(activity)
     now = timezone.now()
@@ -420,4 +404,4 @@ def _feed_user(key: str):
         )
         if token:
             return token.user
-    return _Anonymous()
+    return AnonymousUser()
