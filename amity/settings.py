@@ -167,7 +167,12 @@ STORAGES = {
         )
     },
 }
+# Uploads live outside the web root: there is no MEDIA_URL; they are served only by views
+# that check permission first.
 MEDIA_ROOT = Path(os.environ.get("AMITY_MEDIA_ROOT", DATA_DIR / "media"))
+AMITY_MAX_UPLOAD_MB = int(os.environ.get("AMITY_MAX_UPLOAD_MB", "50"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 TASKS = {
     "default": {

@@ -1,6 +1,8 @@
 from datetime import date, datetime
+from pathlib import Path
 
 from django import forms
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -9,10 +11,17 @@ from amity.directory.models import (
     Department,
     Institution,
     Language,
+    Person,
     time_zone_choices,
 )
 from amity.events import timing
-from amity.events.models import Activity, ActivityKind
+from amity.events.models import (
+    Activity,
+    ActivityKind,
+    ParticipantRole,
+    Session,
+    SessionSpeaker,
+)
 
 WEEKDAYS = [
     ("MO", gettext_lazy("Monday")),
@@ -256,3 +265,86 @@ def month_from(value: str, today: date) -> tuple[int, int]:
         return year, month
     except (TypeError, ValueError):
         return today.year, today.month
+
+
+class SessionDetailsForm(forms.ModelForm):
+    recording_url = forms.URLField(
+        label=gettext_lazy("Recording"), required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Session
+        fields = ["title", "notes", "recording_url"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class SpeakerForm(forms.ModelForm):
+    class Meta:
+        model = SessionSpeaker
+        fields = ["person", "role", "talk_title"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = Person.objects.select_related("institution")
+
+
+SpeakerFormSet = forms.inlineformset_factory(
+    Session, SessionSpeaker, form=SpeakerForm, extra=1, can_delete=True
+)
+
+MATERIAL_EXTENSIONS = {".pdf", ".pptx", ".ppt", ".docx", ".doc", ".xlsx", ".png", ".jpg", ".mp4"}
+
+
+class MaterialForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    url = forms.URLField(label=gettext_lazy("Link"), required=False, assume_scheme="https")
+    file = forms.FileField(label=gettext_lazy("or a file"), required=False)
+    session = forms.ModelChoiceField(
+        label=gettext_lazy("For session"),
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("The whole activity"),
+    )
+
+    def __init__(self, *args, activity: Activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = activity.sessions.all()
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        limit = settings.AMITY_MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.") % {"limit": settings.AMITY_MAX_UPLOAD_MB}
+            )
+        if Path(upload.name).suffix.lower() not in MATERIAL_EXTENSIONS:
+            raise forms.ValidationError(
+                _("Upload slides, documents, spreadsheets, images or video (%(types)s).")
+                % {"types": ", ".join(sorted(MATERIAL_EXTENSIONS))}
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("url") and not data.get("file"):
+            raise forms.ValidationError(_("Give a link or upload a file."))
+        return data
+
+
+class ParticipantForm(forms.Form):
+    person = forms.ModelChoiceField(
+        label=gettext_lazy("Person"), queryset=Person.objects.select_related("institution")
+    )
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=ParticipantRole.choices)
+
+
+class AttendanceForm(forms.Form):
+    present = forms.MultipleChoiceField(
+        label=gettext_lazy("Present"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].choices = [(str(p.pk), p.full_name) for p in people]

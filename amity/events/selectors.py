@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from amity.directory.models import Institution, Person
 from amity.events import timing
-from amity.events.models import Activity, Participation, Session, SessionSpeaker
+from amity.events.models import Activity, Attendance, Participation, Session, SessionSpeaker
 from amity.events.permissions import activities_visible_to
 
 
@@ -170,3 +170,21 @@ def personal_activities(*, user) -> QuerySet[Activity]:
     if user.is_coordinator and person.department_id:
         mine |= Q(department_id=person.department_id)
     return activities_visible_to(user).filter(pk__in=Activity.objects.filter(mine).values("pk"))
+
+
+def session_roll(session: Session) -> list[Person]:
+    """Who is expected at a session: the activity's participants and the session's
+    speakers, by name."""
+    return list(
+        Person.objects.filter(
+            Q(participations__activity_id=session.activity_id) | Q(talks__session=session)
+        )
+        .distinct()
+        .order_by("family_name", "given_name")
+    )
+
+
+def session_present_ids(session: Session) -> set[int]:
+    return set(
+        Attendance.objects.filter(session=session, present=True).values_list("person_id", flat=True)
+    )

@@ -19,7 +19,9 @@ from amity.directory.models import Institution, Language, Person
 from amity.events import timing
 from amity.events.models import (
     Activity,
+    Attendance,
     CalendarToken,
+    Material,
     Participation,
     Series,
     Session,
@@ -203,6 +205,56 @@ def speaker_add(
         session=session, person=person, role=role, defaults={"talk_title": talk_title}
     )
     return speaker
+
+
+@transaction.atomic
+def session_details_update(
+    *, session: Session, fields: Mapping[str, Any], speakers: Iterable[Mapping[str, Any]]
+) -> Session:
+    """Title, notes and recording of a session, and its speakers: afterwards the session
+    has exactly ``speakers`` (dicts of person, role, talk_title)."""
+    session = session_update(session=session, fields=fields)
+    session.speakers.all().delete()
+    for data in speakers:
+        _save(SessionSpeaker(session=session), data)
+    return session
+
+
+@transaction.atomic
+def material_add(
+    *, activity: Activity, title: str, url: str = "", file=None, session: Session | None = None
+) -> Material:
+    """A link or an uploaded file for an activity (or one of its sessions). Files are kept
+    under MEDIA_ROOT, outside the web root, and served only through a permission check."""
+    return _save(
+        Material(activity=activity, session=session),
+        {"title": title, "url": url, "file": file or ""},
+    )
+
+
+@transaction.atomic
+def material_remove(*, material: Material) -> None:
+    stored = material.file
+    material.delete()
+    if stored:
+        transaction.on_commit(lambda: stored.storage.delete(stored.name))
+
+
+@transaction.atomic
+def participant_remove(*, activity: Activity, person: Person) -> int:
+    deleted, _ = Participation.objects.filter(activity=activity, person=person).delete()
+    return deleted
+
+
+@transaction.atomic
+def attendance_record(*, session: Session, people: Iterable[Person], present: set[int]) -> int:
+    """Record who of ``people`` attended ``session`` (ids in ``present``). Running it
+    again with the same input changes nothing. Returns how many were present."""
+    for person in people:
+        Attendance.objects.update_or_create(
+            session=session, person=person, defaults={"present": person.pk in present}
+        )
+    return Attendance.objects.filter(session=session, present=True).count()
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 call one service or selector, and render."""
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,12 +22,17 @@ from amity.events import feeds, permissions, selectors, services
 from amity.events.forms import (
     ActivityForm,
     AgendaFilterForm,
+    AttendanceForm,
+    MaterialForm,
     MoveSessionForm,
+    ParticipantForm,
     SeriesForm,
+    SessionDetailsForm,
     SessionForm,
+    SpeakerFormSet,
     month_from,
 )
-from amity.events.models import Activity, CalendarToken, Visibility
+from amity.events.models import Activity, CalendarToken, Material, Visibility
 
 
 def _filters(request, user) -> tuple[AgendaFilterForm, selectors.AgendaFilters]:
@@ -169,6 +175,7 @@ def activity_detail(request, pk: int):
             "participants": selectors.activity_participants(activity)
             if request.user.is_authenticated
             else [],
+            "activity_materials": [m for m in activity.materials.all() if m.session_id is None],
             "can_manage": permissions.can_manage_activity(request.user, activity),
             "feed": _feed_link(request, activity.get_feed_url()),
             "zones": time_zone_choices(),
@@ -294,6 +301,124 @@ def session_cancel(request, pk: int):
         services.session_cancel(session=session)
         messages.success(request, _("The session was cancelled."))
     return redirect(session.activity)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk: int):
+    session = permissions.get_session_for_edit(request.user, pk)
+    data = request.POST if request.method == "POST" else None
+    form = SessionDetailsForm(data, instance=session)
+    speakers = SpeakerFormSet(data, instance=session, prefix="speaker")
+    if request.method == "POST" and form.is_valid() and speakers.is_valid():
+        services.session_details_update(
+            session=session,
+            fields=form.cleaned_data,
+            speakers=[
+                {k: v for k, v in row.items() if k not in {"id", "DELETE", "session"}}
+                for row in (f.cleaned_data for f in speakers.forms)
+                if row and not row.get("DELETE")
+            ],
+        )
+        messages.success(request, _("The session was saved."))
+        return redirect(session.activity)
+    return render(
+        request,
+        "events/session_edit.html",
+        {"form": form, "speakers": speakers, "session": session},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def material_add(request, pk: int):
+    activity = permissions.get_activity_for_edit(request.user, pk)
+    form = MaterialForm(request.POST or None, request.FILES or None, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.material_add(
+            activity=activity,
+            session=data["session"],
+            title=data["title"],
+            url=data["url"],
+            file=data["file"],
+        )
+        messages.success(request, _("“%s” was added.") % data["title"])
+        return redirect(activity)
+    return render(request, "events/material_form.html", {"form": form, "activity": activity})
+
+
+@login_required
+@require_POST
+def material_remove(request, pk: int):
+    material = get_object_or_404(Material.objects.select_related("activity"), pk=pk)
+    activity = permissions.get_activity_for_edit(request.user, material.activity_id)
+    services.material_remove(material=material)
+    messages.success(request, _("“%s” was removed.") % material.title)
+    return redirect(activity)
+
+
+@require_safe
+def material_download(request, pk: int):
+    """Uploaded files are served only to those who may see the activity."""
+    material = get_object_or_404(
+        Material.objects.filter(activity__in=permissions.activities_visible_to(request.user)),
+        pk=pk,
+    )
+    if not material.file:
+        raise Http404
+    return FileResponse(
+        material.file.open("rb"), as_attachment=True, filename=Path(material.file.name).name
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participants(request, pk: int):
+    activity = permissions.get_activity_for_edit(request.user, pk)
+    form = ParticipantForm(request.POST or None)
+    if request.method == "POST" and request.POST.get("remove"):
+        person = get_object_or_404(activity.participations, person_id=request.POST["remove"]).person
+        services.participant_remove(activity=activity, person=person)
+        messages.success(request, _("%s no longer takes part.") % person)
+        return redirect("events:participants", pk=activity.pk)
+    if request.method == "POST" and form.is_valid():
+        services.participant_add(
+            activity=activity, person=form.cleaned_data["person"], role=form.cleaned_data["role"]
+        )
+        messages.success(request, _("%s was added.") % form.cleaned_data["person"])
+        return redirect("events:participants", pk=activity.pk)
+    return render(
+        request,
+        "events/participants.html",
+        {
+            "activity": activity,
+            "form": form,
+            "participants": selectors.activity_participants(activity),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk: int):
+    session = permissions.get_session_for_edit(request.user, pk)
+    people = selectors.session_roll(session)
+    current = selectors.session_present_ids(session)
+    form = AttendanceForm(
+        request.POST if request.method == "POST" else None,
+        people=people,
+        initial={"present": [str(i) for i in current]},
+    )
+    if request.method == "POST" and form.is_valid():
+        count = services.attendance_record(
+            session=session, people=people, present={int(i) for i in form.cleaned_data["present"]}
+        )
+        messages.success(request, _("Attendance saved: %(count)s present.") % {"count": count})
+        return redirect(session.activity)
+    return render(
+        request, "events/attendance.html", {"form": form, "session": session, "people": people}
+    )
 
 
 @login_required

@@ -95,6 +95,30 @@ PAGES = [
         "My calendar link",
         _everyone(),
     ),
+    (
+        "people taking part",
+        lambda w, a: reverse("events:participants", args=[a["lecture"].pk]),
+        "People taking part",
+        _only({"office", "coordinator"}),
+    ),
+    (
+        "add material",
+        lambda w, a: reverse("events:material_add", args=[a["cicu"].pk]),
+        "Add material",
+        _only({"office"}),
+    ),
+    (
+        "session details",
+        lambda w, a: reverse("events:session_edit", args=[a["lecture"].sessions.get().pk]),
+        "Edit session",
+        _only({"office", "coordinator"}),
+    ),
+    (
+        "attendance",
+        lambda w, a: reverse("events:attendance", args=[a["cicu"].sessions.first().pk]),
+        "Attendance",
+        _only({"office"}),
+    ),
 ]
 
 
