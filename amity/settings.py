@@ -230,4 +230,20 @@ LOGGING = {
 
 NINJA_PAGINATION_PER_PAGE = 50
 
+# The cache holds built calendar feeds. A folder in the data dir is shared by every process
+# of one machine and survives restarts; several machines share Redis (AMITY_REDIS_URL,
+# with the "redis" extra installed).
+if redis_url := os.environ.get("AMITY_REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("AMITY_CACHE_DIR", str(DATA_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
+
 AUTHENTICATION_BACKENDS = ["amity.accounts.backends.RoleBackend"]

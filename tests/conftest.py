@@ -17,6 +17,16 @@ from tests.factories import (
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (feeds are cached between requests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class World:
     """A small directory with one login of each role."""

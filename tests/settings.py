@@ -20,3 +20,4 @@ EMAIL_BACKEND = os.environ.get(
     "AMITY_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
 )
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -156,6 +156,7 @@ class Series(models.Model):
     rrule = models.CharField(_("recurrence rule"), max_length=300)
     duration_minutes = models.PositiveIntegerField(_("length (minutes)"))
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("recurring series")
@@ -211,6 +212,7 @@ class Session(models.Model):
     recording_url = models.URLField(_("recording"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
 

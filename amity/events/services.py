@@ -39,7 +39,7 @@ def _save(obj, fields: Mapping[str, Any]):
 
 
 def _bump(model, pk: int) -> None:
-    model.objects.filter(pk=pk).update(sequence=F("sequence") + 1)
+    model.objects.filter(pk=pk).update(sequence=F("sequence") + 1, updated_at=timezone.now())
 
 
 @transaction.atomic

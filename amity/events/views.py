@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -445,9 +446,17 @@ def my_calendar(request):
 # Feeds ---------------------------------------------------------------------------------
 
 
-def _ics(body: bytes, filename: str) -> HttpResponse:
+def _ics(request, *, key: str, filename: str, build) -> HttpResponse:
+    """A feed response: from the cache while nothing in it changed, 304 when the client
+    already holds this version (calendar clients poll every hour)."""
+    body, etag = feeds.cached_calendar(f"{key}|{_base_url(request)}", build)
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=300"
     return response
 
 
@@ -458,13 +467,17 @@ def _base_url(request) -> str:
 @require_safe
 def activity_feed(request, uid):
     activity = get_object_or_404(permissions.activities_visible_to(request.user), uid=uid)
-    body = feeds.build_calendar(
-        name=activity.title,
-        sessions=feeds.sessions_for_feed(Activity.objects.filter(pk=activity.pk)),
-        base_url=_base_url(request),
-        description=activity.description,
+    return _ics(
+        request,
+        key=f"activity|{activity.pk}",
+        filename=f"activity-{activity.pk}.ics",
+        build=lambda: feeds.build_calendar(
+            name=activity.title,
+            sessions=feeds.sessions_for_feed(Activity.objects.filter(pk=activity.pk)),
+            base_url=_base_url(request),
+            description=activity.description,
+        ),
     )
-    return _ics(body, f"activity-{activity.pk}.ics")
 
 
 @require_safe
@@ -473,20 +486,25 @@ def session_feed(request, uid):
         permissions.sessions_visible_to(request.user).select_related("activity"), uid=uid
     )
     return _ics(
-        feeds.build_session_calendar(session=session, base_url=_base_url(request)),
-        f"session-{session.pk}.ics",
+        request,
+        key=f"session|{session.pk}",
+        filename=f"session-{session.pk}.ics",
+        build=lambda: feeds.build_session_calendar(session=session, base_url=_base_url(request)),
     )
 
 
 @require_safe
 def public_feed(request):
-    activities = Activity.objects.filter(visibility=Visibility.PUBLIC)
-    body = feeds.build_calendar(
-        name=_("Amity public calendar"),
-        sessions=feeds.sessions_for_feed(activities),
-        base_url=_base_url(request),
+    return _ics(
+        request,
+        key="public",
+        filename="public.ics",
+        build=lambda: feeds.build_calendar(
+            name=_("Amity public calendar"),
+            sessions=feeds.sessions_for_feed(Activity.objects.filter(visibility=Visibility.PUBLIC)),
+            base_url=_base_url(request),
+        ),
     )
-    return _ics(body, "public.ics")
 
 
 @require_safe
@@ -496,12 +514,16 @@ def department_feed(request, slug: str):
     department = get_object_or_404(Department, slug=slug)
     user = _feed_user(request.GET.get("key", ""))
     activities = permissions.activities_visible_to(user).filter(department=department)
-    body = feeds.build_calendar(
-        name=_("%(department)s — activities") % {"department": department.name},
-        sessions=feeds.sessions_for_feed(activities),
-        base_url=_base_url(request),
+    return _ics(
+        request,
+        key=f"department|{department.pk}|{user.pk}",
+        filename=f"{department.slug}.ics",
+        build=lambda: feeds.build_calendar(
+            name=_("%(department)s — activities") % {"department": department.name},
+            sessions=feeds.sessions_for_feed(activities),
+            base_url=_base_url(request),
+        ),
     )
-    return _ics(body, f"{department.slug}.ics")
 
 
 @require_safe
@@ -511,13 +533,17 @@ def personal_feed(request, key: str):
     user = _feed_user(key)
     if not user.is_authenticated:
         raise Http404
-    activities = selectors.personal_activities(user=user)
-    body = feeds.build_calendar(
-        name=_("Amity — %(name)s") % {"name": user.person.full_name if user.person else user},
-        sessions=feeds.sessions_for_feed(activities),
-        base_url=_base_url(request),
+    name = user.person.full_name if user.person else user.username
+    return _ics(
+        request,
+        key=f"personal|{user.pk}",
+        filename="amity.ics",
+        build=lambda: feeds.build_calendar(
+            name=_("Amity — %(name)s") % {"name": name},
+            sessions=feeds.sessions_for_feed(selectors.personal_activities(user=user)),
+            base_url=_base_url(request),
+        ),
     )
-    return _ics(body, "amity.ics")
 
 
 def _feed_user(key: str):

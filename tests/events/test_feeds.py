@@ -124,3 +124,28 @@ def test_cancelled_single_session_is_published_as_cancelled(world, client, lectu
     assert event["STATUS"] == "CANCELLED"
     assert event["SEQUENCE"] == 1
     assert Session.objects.get(pk=session.pk).is_cancelled
+
+
+def test_feed_is_served_from_cache_until_something_changes(
+    world, client, lecture, django_assert_max_num_queries
+):
+    first = client.get("/calendar/public.ics")
+    etag = first["ETag"]
+    with django_assert_max_num_queries(4):  # the version check only, no feed building
+        again = client.get("/calendar/public.ics")
+    assert again.content == first.content
+    assert client.get("/calendar/public.ics", headers={"If-None-Match": etag}).status_code == 304
+
+    services.activity_update(activity=lecture, fields={"title": "Renamed lecture"})
+    changed = client.get("/calendar/public.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "Renamed lecture" in changed.content.decode()
+
+
+def test_cancelling_one_session_changes_the_cached_feed(world, client, lecture):
+    before = _parse(client.get("/calendar/public.ics")).walk("VEVENT")[0]
+    assert before["STATUS"] == "CONFIRMED"
+    services.session_cancel(session=lecture.sessions.get())
+    after = _parse(client.get("/calendar/public.ics")).walk("VEVENT")[0]
+    assert after["STATUS"] == "CANCELLED"
