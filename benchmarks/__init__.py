@@ -1,0 +1,1 @@
+"""Benchmarks for Amity: ``python -m benchmarks NAME [options]``."""

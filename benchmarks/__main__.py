@@ -1,0 +1,35 @@
+"""Run one benchmark: ``python -m benchmarks NAME [options]``.
+
+Each benchmark is a function taking its own command-line arguments and returning an exit
+status; add new ones to ``BENCHMARKS``.
+"""
+
+import sys
+from collections.abc import Callable
+
+from benchmarks import feed
+
+BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
+    "feed": feed.main,
+}
+
+
+def _usage() -> str:
+    names = "\n".join(f"  {name}" for name in BENCHMARKS)
+    return f"usage: python -m benchmarks NAME [options]\n\nbenchmarks:\n{names}\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help"}:
+        sys.stdout.write(_usage())
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    if name not in BENCHMARKS:
+        sys.stderr.write(f"unknown benchmark {name!r}\n\n{_usage()}")
+        return 2
+    return BENCHMARKS[name](rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
