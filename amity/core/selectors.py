@@ -6,6 +6,7 @@ from amity.directory.permissions import (
     institutions_visible_to,
     people_visible_to,
 )
+from amity.events.selectors import AgendaFilters, agenda_sessions
 
 
 def home_summary(*, user) -> dict:
@@ -27,4 +28,7 @@ def home_summary(*, user) -> dict:
         .distinct()
         .count(),
         "me": user.person,
+        "coming_up": list(
+            agenda_sessions(user=user, filters=AgendaFilters()).exclude(status="cancelled")[:6]
+        ),
     }
