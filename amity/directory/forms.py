@@ -172,14 +172,3 @@ ExperienceFormSet = forms.inlineformset_factory(
 MembershipFormSet = forms.inlineformset_factory(
     Person, Membership, form=MembershipForm, extra=1, can_delete=True
 )
-
-
-def formset_rows(formset) -> list[dict]:
-    """The rows a valid formset keeps, as plain field values for a service."""
-    rows = []
-    for form in formset.forms:
-        data = form.cleaned_data
-        if not data or data.get("DELETE"):
-            continue
-        rows.append({k: v for k, v in data.items() if k not in {"id", "DELETE", "person"}})
-    return rows

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from amity.core.services import save_validated
 from amity.directory.models import (
     Department,
     Experience,
@@ -19,32 +20,24 @@ from amity.directory.models import (
 )
 
 
-def _assign_and_save(obj, fields: Mapping[str, Any]):
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
-    return obj
-
-
 @transaction.atomic
 def institution_create(*, fields: Mapping[str, Any]) -> Institution:
-    return _assign_and_save(Institution(), fields)
+    return save_validated(Institution(), fields)
 
 
 @transaction.atomic
 def institution_update(*, institution: Institution, fields: Mapping[str, Any]) -> Institution:
-    return _assign_and_save(institution, fields)
+    return save_validated(institution, fields)
 
 
 @transaction.atomic
 def department_create(*, fields: Mapping[str, Any]) -> Department:
-    return _assign_and_save(Department(), fields)
+    return save_validated(Department(), fields)
 
 
 @transaction.atomic
 def department_update(*, department: Department, fields: Mapping[str, Any]) -> Department:
-    return _assign_and_save(department, fields)
+    return save_validated(department, fields)
 
 
 @transaction.atomic
@@ -60,17 +53,17 @@ def person_save(
 
     ``languages``, ``experiences`` and ``memberships``, when given, replace what the person
     had: afterwards the person has exactly those. ``None`` leaves them as they are."""
-    person = _assign_and_save(person or Person(), fields)
+    person = save_validated(person or Person(), fields)
     if languages is not None:
         person.languages.set(languages)
     if experiences is not None:
         person.experiences.all().delete()
         for data in experiences:
-            _assign_and_save(Experience(person=person), data)
+            save_validated(Experience(person=person), data)
     if memberships is not None:
         person.memberships.all().delete()
         for data in memberships:
-            _assign_and_save(Membership(person=person), data)
+            save_validated(Membership(person=person), data)
     return person
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from amity.core.forms import formset_rows
 from amity.directory import permissions, selectors, services
 from amity.directory.forms import (
     DepartmentForm,
@@ -18,7 +19,6 @@ from amity.directory.forms import (
     MembershipFormSet,
     PersonFilterForm,
     PersonForm,
-    formset_rows,
 )
 from amity.directory.models import Person
 

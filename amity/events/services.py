@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from amity.core.services import save_validated
 from amity.directory.models import Institution, Language, Person
 from amity.events import timing
 from amity.events.models import (
@@ -30,14 +31,6 @@ from amity.events.models import (
 )
 
 
-def _save(obj, fields: Mapping[str, Any]):
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
-    return obj
-
-
 def _bump(model, pk: int) -> None:
     model.objects.filter(pk=pk).update(sequence=F("sequence") + 1, updated_at=timezone.now())
 
@@ -49,7 +42,7 @@ def activity_create(
     partners: Iterable[Institution] = (),
     languages: Iterable[Language] = (),
 ) -> Activity:
-    activity = _save(Activity(), fields)
+    activity = save_validated(Activity(), fields)
     activity.partners.set(partners)
     activity.languages.set(languages)
     return activity
@@ -64,7 +57,7 @@ def activity_update(
     languages: Iterable[Language] | None = None,
 ) -> Activity:
     """Change an activity; its SEQUENCE goes up so calendars take the change."""
-    _save(activity, fields)
+    save_validated(activity, fields)
     if partners is not None:
         activity.partners.set(partners)
     if languages is not None:
@@ -96,7 +89,7 @@ def session_create(
     a wall-clock time typed by a person into that instant."""
     if starts_at.tzinfo is None:
         raise ValueError("session_create takes an aware datetime")
-    return _save(
+    return save_validated(
         Session(activity=activity),
         {
             "title": title,
@@ -129,7 +122,7 @@ def series_create(
     occurrences = timing.expand(
         dtstart=datetime.combine(start_date, start_time), zone=time_zone, rrule=rrule
     )
-    series = _save(
+    series = save_validated(
         Series(activity=activity),
         {
             "title": title,
@@ -164,7 +157,7 @@ def session_move(
     """Move one session (or one occurrence of a series) to another instant. The rest of
     the series stays where it is."""
     length = timedelta(minutes=duration_minutes or session.duration_minutes)
-    _save(session, {"starts_at": starts_at, "ends_at": starts_at + length})
+    save_validated(session, {"starts_at": starts_at, "ends_at": starts_at + length})
     _bump(Session, session.pk)
     session.refresh_from_db(fields=["sequence"])
     return session
@@ -174,7 +167,7 @@ def session_move(
 def session_cancel(*, session: Session) -> Session:
     """Cancel one session; calendars show it as cancelled rather than losing it."""
     if session.status != SessionStatus.CANCELLED:
-        _save(session, {"status": SessionStatus.CANCELLED})
+        save_validated(session, {"status": SessionStatus.CANCELLED})
         _bump(Session, session.pk)
         session.refresh_from_db(fields=["sequence"])
     return session
@@ -183,7 +176,7 @@ def session_cancel(*, session: Session) -> Session:
 @transaction.atomic
 def session_restore(*, session: Session) -> Session:
     if session.status == SessionStatus.CANCELLED:
-        _save(session, {"status": SessionStatus.SCHEDULED})
+        save_validated(session, {"status": SessionStatus.SCHEDULED})
         _bump(Session, session.pk)
         session.refresh_from_db(fields=["sequence"])
     return session
@@ -191,7 +184,7 @@ def session_restore(*, session: Session) -> Session:
 
 @transaction.atomic
 def session_update(*, session: Session, fields: Mapping[str, Any]) -> Session:
-    _save(session, fields)
+    save_validated(session, fields)
     _bump(Session, session.pk)
     session.refresh_from_db(fields=["sequence"])
     return session
@@ -216,7 +209,7 @@ def session_details_update(
     session = session_update(session=session, fields=fields)
     session.speakers.all().delete()
     for data in speakers:
-        _save(SessionSpeaker(session=session), data)
+        save_validated(SessionSpeaker(session=session), data)
     return session
 
 
@@ -226,7 +219,7 @@ def material_add(
 ) -> Material:
     """A link or an uploaded file for an activity (or one of its sessions). Files are kept
     under MEDIA_ROOT, outside the web root, and served only through a permission check."""
-    return _save(
+    return save_validated(
         Material(activity=activity, session=session),
         {"title": title, "url": url, "file": file or ""},
     )

@@ -17,6 +17,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from amity.core.forms import formset_rows
 from amity.directory.models import Department, Institution, time_zone_choices
 from amity.directory.permissions import coordinated_department
 from amity.events import feeds, permissions, selectors, services
@@ -315,11 +316,7 @@ def session_edit(request, pk: int):
         services.session_details_update(
             session=session,
             fields=form.cleaned_data,
-            speakers=[
-                {k: v for k, v in row.items() if k not in {"id", "DELETE", "session"}}
-                for row in (f.cleaned_data for f in speakers.forms)
-                if row and not row.get("DELETE")
-            ],
+            speakers=formset_rows(speakers),
         )
         messages.success(request, _("The session was saved."))
         return redirect(session.activity)
