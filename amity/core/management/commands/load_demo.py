@@ -3,6 +3,8 @@ from django.db import transaction
 
 from amity.directory.demo import load_demo
 from amity.events.demo import load_demo_activities
+from amity.learning.demo import load_demo_courses
+from amity.plans.demo import load_demo_plans
 
 
 class Command(BaseCommand):
@@ -15,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, people: int, **options):
         counts = load_demo(synthetic_people=people)
         counts["new activities"] = load_demo_activities()
+        counts["new courses"] = load_demo_courses()
+        counts["new exchange plans"] = load_demo_plans()
         if options["verbosity"]:
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo scenario loaded: {summary}."))

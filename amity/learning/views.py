@@ -1,0 +1,149 @@
+"""Pages of the external-course catalogue. Each view parses input, checks access through
+``permissions``, calls one service or selector, and renders or redirects."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amity.directory.permissions import coordinated_department, departments_visible_to
+from amity.learning import permissions, selectors, services
+from amity.learning.forms import CompletionForm, CourseFilterForm, CourseForm
+from amity.learning.models import CourseCompletion, ExternalCourse
+
+PAGE_SIZE = 25
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+def course_list(request):
+    user = request.user
+    if not permissions.can_browse_courses(user):
+        raise PermissionDenied
+    form = CourseFilterForm(
+        request.GET or None,
+        departments=departments_visible_to(user).order_by("name"),
+        providers=selectors.course_providers(user=user),
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.CourseFilters(
+        q=data.get("q", "").strip(),
+        audience=data.get("audience", ""),
+        department=data["department"].pk if data.get("department") else None,
+        provider=data.get("provider", ""),
+    )
+    courses = selectors.course_list(user=user, filters=filters)
+    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/course_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query_without_page(request),
+            "can_add": permissions.can_add_courses(user),
+        },
+    )
+
+
+def _detail_page(request, course: ExternalCourse, completion_form: CompletionForm | None = None):
+    user = request.user
+    person = user.person
+    completions = list(selectors.course_completions(course=course))
+    mine = next((c for c in completions if person and c.person_id == person.pk), None)
+    can_record = permissions.can_record_completion(user)
+    if can_record and completion_form is None:
+        completion_form = CompletionForm(instance=mine)
+    return render(
+        request,
+        "learning/course_detail.html",
+        {
+            "course": course,
+            "completion_count": len(completions),
+            "completions": completions if permissions.can_see_completers(user) else [],
+            "my_completion": mine,
+            "can_record": can_record,
+            "completion_form": completion_form,
+            "can_edit": permissions.can_edit_course(user, course),
+        },
+    )
+
+
+@login_required
+def course_detail(request, pk: int):
+    return _detail_page(request, permissions.get_course_for_user(request.user, pk))
+
+
+def _course_form_page(request, course: ExternalCourse | None):
+    department = coordinated_department(request.user)
+    form = CourseForm(request.POST or None, instance=course, coordinated_department=department)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "languages"}
+        if course is None:
+            saved = services.course_create(fields=fields, languages=form.cleaned_data["languages"])
+            messages.success(request, _("“%s” was added to the catalogue.") % saved)
+        else:
+            saved = services.course_update(
+                course=course, fields=fields, languages=form.cleaned_data["languages"]
+            )
+            messages.success(request, _("Changes to “%s” were saved.") % saved)
+        return redirect(saved)
+    return render(request, "learning/course_form.html", {"form": form, "course": course})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_create(request):
+    if not permissions.can_add_courses(request.user):
+        raise PermissionDenied
+    return _course_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request, pk: int):
+    return _course_form_page(request, permissions.get_course_for_edit(request.user, pk))
+
+
+@login_required
+@require_POST
+def completion_record(request, pk: int):
+    course = permissions.get_course_for_user(request.user, pk)
+    if not permissions.can_record_completion(request.user):
+        raise PermissionDenied
+    person = request.user.person
+    existing = selectors.completion_for(course=course, person=person)
+    form = CompletionForm(
+        request.POST, instance=existing or CourseCompletion(course=course, person=person)
+    )
+    if not form.is_valid():
+        return _detail_page(request, course, completion_form=form)
+    services.completion_record(
+        course=course,
+        person=person,
+        completed_on=form.cleaned_data["completed_on"],
+        note=form.cleaned_data["note"],
+    )
+    messages.success(request, _("Recorded: you completed “%s”.") % course)
+    return redirect(course)
+
+
+@login_required
+@require_POST
+def completion_undo(request, pk: int):
+    course = permissions.get_course_for_user(request.user, pk)
+    if not permissions.can_record_completion(request.user):
+        raise PermissionDenied
+    if services.completion_remove(course=course, person=request.user.person):
+        messages.success(request, _("“%s” is no longer recorded as completed.") % course)
+    else:
+        messages.info(request, _("You had not recorded “%s” as completed.") % course)
+    return redirect(course)
