@@ -9,23 +9,16 @@ from typing import Any
 
 from django.db import transaction
 
+from amity.core.services import save_validated
 from amity.directory.models import Language, Person
 from amity.learning.models import CourseCompletion, ExternalCourse
-
-
-def _save(obj, fields: Mapping[str, Any]):
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
-    return obj
 
 
 @transaction.atomic
 def course_create(
     *, fields: Mapping[str, Any], languages: Iterable[Language] = ()
 ) -> ExternalCourse:
-    course = _save(ExternalCourse(), fields)
+    course = save_validated(ExternalCourse(), fields)
     course.languages.set(languages)
     return course
 
@@ -38,7 +31,7 @@ def course_update(
     languages: Iterable[Language] | None = None,
 ) -> ExternalCourse:
     """Change a course; ``languages``, when given, replace the ones it had."""
-    _save(course, fields)
+    save_validated(course, fields)
     if languages is not None:
         course.languages.set(languages)
     return course
@@ -55,7 +48,7 @@ def completion_record(
     completion = (
         CourseCompletion.objects.select_for_update().filter(course=course, person=person).first()
     ) or CourseCompletion(course=course, person=person)
-    return _save(completion, {"completed_on": completed_on, "note": note})
+    return save_validated(completion, {"completed_on": completed_on, "note": note})
 
 
 @transaction.atomic

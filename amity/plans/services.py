@@ -10,28 +10,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from amity.core.services import save_validated
 from amity.directory.models import Language
 from amity.events.models import Activity, ActivityStatus
 from amity.events.services import activity_create
 from amity.plans.models import ExchangePlan, PlanStatus
 
 
-def _save(obj, fields: Mapping[str, Any]):
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean()
-    obj.save()
-    return obj
-
-
 @transaction.atomic
 def plan_create(*, fields: Mapping[str, Any]) -> ExchangePlan:
-    return _save(ExchangePlan(), fields)
+    return save_validated(ExchangePlan(), fields)
 
 
 @transaction.atomic
 def plan_update(*, plan: ExchangePlan, fields: Mapping[str, Any]) -> ExchangePlan:
-    return _save(plan, fields)
+    return save_validated(plan, fields)
 
 
 @transaction.atomic
@@ -73,6 +66,6 @@ def plan_start_activity(
         partners=[locked.partner] if locked.partner_id else [],
         languages=languages,
     )
-    _save(locked, {"activity": activity, "status": PlanStatus.RUNNING})
+    save_validated(locked, {"activity": activity, "status": PlanStatus.RUNNING})
     plan.activity, plan.status = activity, locked.status
     return activity
