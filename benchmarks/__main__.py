@@ -7,10 +7,11 @@ status; add new ones to ``BENCHMARKS``.
 import sys
 from collections.abc import Callable
 
-from benchmarks import feed
+from benchmarks import feed, planner
 
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "feed": feed.main,
+    "planner": planner.run,
 }
 
 

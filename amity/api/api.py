@@ -11,6 +11,7 @@ from amity.api.auth import API_AUTH
 from amity.api.schemas import DepartmentOut, ErrorOut, InstitutionOut, MeOut, PersonOut
 from amity.directory import permissions, selectors
 from amity.events.api import router as events_router
+from amity.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="Amity API",
@@ -22,6 +23,7 @@ api = NinjaAPI(
 
 
 api.add_router("/", events_router)
+api.add_router("/", scheduling_router)
 
 
 @api.exception_handler(PermissionDenied)

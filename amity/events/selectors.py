@@ -122,17 +122,10 @@ class SiteTime:
     shifts: list[timing.LocalShift]
 
 
-def site_times(
-    *, activity: Activity, sessions: list[Session], reference: Session | None
-) -> list[SiteTime]:
-    """The local time at each site taking part (the home hospital, the partner
-    institutions, the participants' institutions) for ``reference``, and for recurring
-    activities the dates from which a site's local time changes."""
-    if reference is None:
-        return []
-    sites: dict[str, tuple[str, str]] = {}
-    home = Institution.objects.filter(partnership_status="home").first()
-    institutions = [home] if home else []
+def activity_sites(activity: Activity) -> list[tuple[str, str]]:
+    """The places taking part, as (name, IANA zone): the home hospital, the partner
+    institutions and the participants' institutions, named by city, each place once."""
+    institutions = list(Institution.objects.filter(partnership_status="home")[:1])
     institutions += list(activity.partners.all())
     institutions += [
         p.institution
@@ -140,13 +133,25 @@ def site_times(
             "institution"
         )
     ]
+    sites: dict[tuple[str, str], None] = {}
     for institution in institutions:
-        label = institution.city or institution.display_short_name
-        sites.setdefault(f"{label}|{institution.time_zone}", (label, institution.time_zone))
+        sites.setdefault(
+            (institution.city or institution.display_short_name, institution.time_zone)
+        )
+    return list(sites)
+
+
+def site_times(
+    *, activity: Activity, sessions: list[Session], reference: Session | None
+) -> list[SiteTime]:
+    """The local time at each site taking part for ``reference``, and for recurring
+    activities the dates from which a site's local time changes."""
+    if reference is None:
+        return []
     organiser_local = reference.starts_at.astimezone(ZoneInfo(activity.time_zone))
     scheduled = [s.starts_at for s in sessions if not s.is_cancelled]
     result = []
-    for label, zone in sites.values():
+    for label, zone in activity_sites(activity):
         local = reference.starts_at.astimezone(ZoneInfo(zone))
         result.append(
             SiteTime(

@@ -102,6 +102,33 @@ def session_create(
 
 
 @transaction.atomic
+def sessions_create_at(
+    *,
+    activity: Activity,
+    starts: Iterable[datetime],
+    duration_minutes: int,
+    time_zone: str,
+    title: str = "",
+) -> list[Session]:
+    """One session at each of ``starts`` (aware instants), e.g. a planned series whose
+    instants follow no single RRULE."""
+    length = timedelta(minutes=duration_minutes)
+    sessions = [
+        Session(
+            activity=activity,
+            title=title,
+            starts_at=start,
+            ends_at=start + length,
+            time_zone=time_zone,
+        )
+        for start in starts
+    ]
+    for session in sessions:
+        session.full_clean(exclude=["activity"])
+    return Session.objects.bulk_create(sessions)
+
+
+@transaction.atomic
 def series_create(
     *,
     activity: Activity,
