@@ -8,9 +8,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_plan_the_cicu_call_compare_with_4am_beijing_accept_and_see_the_series(
-    world, cicu, page
-):
+def test_plan_the_cicu_call_compare_with_4am_beijing_accept_and_see_the_series(world, cicu, page):
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(world.office.username)
     page.get_by_label("Password").fill(PASSWORD)
