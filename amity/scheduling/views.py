@@ -55,9 +55,11 @@ def plan_call(request, pk: int):
                     % {"count": len(created)},
                 )
                 return redirect(activity)
+            baseline = comparison.typed or comparison.poll
             context.update(
                 comparison=comparison,
-                baseline=comparison.typed or comparison.poll,
+                baseline=baseline,
+                shares=list(zip(comparison.plan.sites, baseline.sites, strict=True)),
                 chart=cumulative_chart(comparison.plan),
                 weeks=_week_rows(comparison.plan),
             )
