@@ -8,164 +8,128 @@ import pytest
 from django.urls import reverse
 
 from amity.accounts.models import ApiToken
-
-ROLES = ["anonymous", "office", "coordinator", "staff", "partner"]
-OK, FORBIDDEN, MISSING, LOGIN = "ok", "forbidden", "missing", "login"
-
-
-def _everyone(outcome_for_signed_in=OK):
-    return {
-        "anonymous": LOGIN,
-        "office": outcome_for_signed_in,
-        "coordinator": outcome_for_signed_in,
-        "staff": outcome_for_signed_in,
-        "partner": outcome_for_signed_in,
-    }
-
-
-def _only(allowed: set[str], otherwise: str = FORBIDDEN, partner: str | None = None):
-    outcomes = {"anonymous": LOGIN}
-    for role in ["office", "coordinator", "staff", "partner"]:
-        outcomes[role] = OK if role in allowed else otherwise
-    if partner is not None:
-        outcomes["partner"] = partner
-    return outcomes
-
+from tests.matrix import (
+    FORBIDDEN,
+    LOGIN,
+    MISSING,
+    OK,
+    ROLES,
+    assert_page,
+    cells,
+    everyone,
+    only,
+)
 
 # (page name, how to build its URL from the world, the text the page shows, outcomes)
 PAGES = [
-    ("home", lambda w: reverse("core:home"), "Welcome", _everyone()),
+    ("home", lambda w: reverse("core:home"), "Welcome", everyone()),
     (
         "institution list",
         lambda w: reverse("directory:institution_list"),
         "Loma Linda University",
-        _everyone(),
+        everyone(),
     ),
-    ("own partner institution", lambda w: w.partner.get_absolute_url(), "Loma Linda", _everyone()),
+    ("own partner institution", lambda w: w.partner.get_absolute_url(), "Loma Linda", everyone()),
     (
         "another partner institution",
         lambda w: w.other_partner.get_absolute_url(),
         "Great Ormond Street Hospital",
-        _only({"office", "coordinator", "staff"}, partner=MISSING),
+        only("office", "coordinator", "staff", partner=MISSING),
     ),
     (
         "home institution",
         lambda w: w.home.get_absolute_url(),
         "浙江大学医学院附属儿童医院",
-        _only({"office", "coordinator", "staff"}, partner=MISSING),
+        only("office", "coordinator", "staff", partner=MISSING),
     ),
     (
         "add institution",
         lambda w: reverse("directory:institution_create"),
         "Add institution",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "edit own partner institution",
         lambda w: reverse("directory:institution_edit", args=[w.partner.pk]),
         "Edit Loma Linda",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "department list",
         lambda w: reverse("directory:department_list"),
         "Rehabilitation",
-        _only({"office", "coordinator", "staff"}),
+        only("office", "coordinator", "staff"),
     ),
     (
         "department page",
         lambda w: w.rehab.get_absolute_url(),
         "康复科",
-        _only({"office", "coordinator", "staff"}),
+        only("office", "coordinator", "staff"),
     ),
     (
         "add department",
         lambda w: reverse("directory:department_create"),
         "Add department",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "edit department",
         lambda w: reverse("directory:department_edit", args=[w.rehab.pk]),
         "Edit Rehabilitation",
-        _only({"office"}),
+        only("office"),
     ),
-    ("people list", lambda w: reverse("directory:person_list"), "Emily Carter", _everyone()),
+    ("people list", lambda w: reverse("directory:person_list"), "Emily Carter", everyone()),
     (
         "a colleague's profile",
         lambda w: w.rehab_colleague.get_absolute_url(),
         "Zhao",
-        _only({"office", "coordinator", "staff"}, partner=MISSING),
+        only("office", "coordinator", "staff", partner=MISSING),
     ),
     (
         "a partner contact's profile",
         lambda w: w.partner_contact.person.get_absolute_url(),
         "Emily Carter",
-        _everyone(),
+        everyone(),
     ),
     (
         "add person",
         lambda w: reverse("directory:person_create"),
         "Add person",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "edit someone of the coordinator's department",
         lambda w: reverse("directory:person_edit", args=[w.rehab_colleague.pk]),
         "Edit",
-        _only({"office", "coordinator"}, partner=MISSING),
+        only("office", "coordinator", partner=MISSING),
     ),
     (
         "edit someone of another department",
         lambda w: reverse("directory:person_edit", args=[w.cardiology_colleague.pk]),
         "Edit",
-        _only({"office"}, partner=MISSING),
+        only("office", partner=MISSING),
     ),
     (
         "edit a partner contact",
         lambda w: reverse("directory:person_edit", args=[w.other_partner_contact.pk]),
         "Edit",
-        _only({"office"}, partner=MISSING),
+        only("office", partner=MISSING),
     ),
-    ("API tokens", lambda w: reverse("accounts:api_tokens"), "Your tokens", _everyone()),
+    ("API tokens", lambda w: reverse("accounts:api_tokens"), "Your tokens", everyone()),
     (
         "change password",
         lambda w: reverse("accounts:password_change"),
         "Change password",
-        _everyone(),
+        everyone(),
     ),
 ]
 
 
-def _cells(table):
-    for name, url, text, outcomes in table:
-        for role in ROLES:
-            yield pytest.param(url, text, role, outcomes[role], id=f"{name}-{role}")
-
-
-def _assert_outcome(response, *, url, text, outcome):
-    body = response.content.decode()
-    if outcome == OK:
-        assert response.status_code == 200, f"expected the page, got {response.status_code}"
-        assert text in body
-    elif outcome == FORBIDDEN:
-        assert response.status_code == 403
-        assert "You do not have permission to see this page" in body
-        assert text not in body or text in {"Edit", "Add person"}
-    elif outcome == MISSING:
-        assert response.status_code == 404
-        assert "This page does not exist" in body
-        assert text not in body
-    elif outcome == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
-
-
-@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(_cells(PAGES)))
+@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(cells(PAGES)))
 def test_page_shows_each_role_what_it_may_see(world, login, url, text, role, outcome):
     client = login(world.user(role))
     target = url(world)
-    _assert_outcome(client.get(target), url=target, text=text, outcome=outcome)
+    assert_page(client.get(target), url=target, text=text, outcome=outcome)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -212,31 +176,31 @@ API = [
                 else {w.home.name, "Loma Linda University", "Great Ormond Street Hospital"}
             )
         ),
-        _everyone(),
+        everyone(),
     ),
     (
         "own institution",
         lambda w: f"/api/v1/institutions/{w.partner.pk}",
         lambda w, data, role: data["name"] == "Loma Linda University" and data["country"] == "US",
-        _everyone(),
+        everyone(),
     ),
     (
         "another institution",
         lambda w: f"/api/v1/institutions/{w.other_partner.pk}",
         lambda w, data, role: data["city"] == "London",
-        _only({"office", "coordinator", "staff"}, partner=MISSING),
+        only("office", "coordinator", "staff", partner=MISSING),
     ),
     (
         "departments",
         lambda w: "/api/v1/departments",
         lambda w, data, role: {d["name"] for d in data} == {"Rehabilitation", "Cardiology"},
-        _only({"office", "coordinator", "staff"}),
+        only("office", "coordinator", "staff"),
     ),
     (
         "department",
         lambda w: f"/api/v1/departments/{w.rehab.pk}",
         lambda w, data, role: data["name_local"] == "康复科",
-        _only({"office", "coordinator", "staff"}),
+        only("office", "coordinator", "staff"),
     ),
     (
         "people",
@@ -246,7 +210,7 @@ API = [
             if role == "partner"
             else data["count"] == 7
         ),
-        _everyone(),
+        everyone(),
     ),
     (
         "a colleague",
@@ -254,7 +218,7 @@ API = [
         lambda w, data, role: (
             data["full_name"] == "Zhao Min" and data["department"]["name"] == "Rehabilitation"
         ),
-        _only({"office", "coordinator", "staff"}, partner=MISSING),
+        only("office", "coordinator", "staff", partner=MISSING),
     ),
     (
         "me",
@@ -263,7 +227,7 @@ API = [
             data["username"] == w.user(role).username
             and data["person"]["id"] == w.user(role).person.pk
         ),
-        _everyone(),
+        everyone(),
     ),
 ]
 

@@ -3,20 +3,20 @@
 import pytest
 from django.urls import reverse
 
-from tests.test_permission_matrix import (
+from tests.matrix import (
     FORBIDDEN,
+    HOME_STAFF,
     LOGIN,
     MISSING,
     OK,
     ROLES,
-    _assert_outcome,
-    _everyone,
-    _only,
+    assert_page,
+    cells,
+    everyone,
+    only,
 )
 
 pytestmark = pytest.mark.django_db
-
-HOME_STAFF = {"office", "coordinator", "staff"}
 
 
 def _public(outcome=OK):
@@ -24,9 +24,9 @@ def _public(outcome=OK):
 
 
 PAGES = [
-    ("agenda", lambda w, a: reverse("events:agenda"), "Activities", _everyone()),
-    ("month", lambda w, a: reverse("events:month"), "Month", _everyone()),
-    ("week", lambda w, a: reverse("events:week"), "Week of", _everyone()),
+    ("agenda", lambda w, a: reverse("events:agenda"), "Activities", everyone()),
+    ("month", lambda w, a: reverse("events:month"), "Month", everyone()),
+    ("week", lambda w, a: reverse("events:week"), "Week of", everyone()),
     ("public agenda", lambda w, a: reverse("events:public_agenda"), "Public lectures", _public()),
     (
         "public lecture",
@@ -39,85 +39,85 @@ PAGES = [
         "partner call",
         lambda w, a: a["cicu"].get_absolute_url(),
         "CICU Response weekly call",
-        {**_everyone(), "anonymous": LOGIN},
+        {**everyone(), "anonymous": LOGIN},
     ),
     (
         "staff-only activity",
         lambda w, a: a["internal"].get_absolute_url(),
         "Journal club",
-        _only(HOME_STAFF, partner=MISSING),
+        only(*HOME_STAFF, partner=MISSING),
     ),
     (
         "invited-only activity",
         lambda w, a: a["invited"].get_absolute_url(),
         "Board meeting",
-        _only({"office", "staff"}, otherwise=MISSING),
+        only("office", "staff", otherwise=MISSING),
     ),
     (
         "new activity",
         lambda w, a: reverse("events:activity_create"),
         "New activity",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "edit the call",
         lambda w, a: reverse("events:activity_edit", args=[a["cicu"].pk]),
         "Edit CICU",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "edit own department's lecture",
         lambda w, a: reverse("events:activity_edit", args=[a["lecture"].pk]),
         "Edit Remote International Classroom",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "add a session",
         lambda w, a: reverse("events:session_add", args=[a["cicu"].pk]),
         "Add a session",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "add a series",
         lambda w, a: reverse("events:series_add", args=[a["lecture"].pk]),
         "Add a recurring series",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "move a session",
         lambda w, a: reverse("events:session_move", args=[a["cicu"].sessions.first().pk]),
         "Move a session",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "my calendar link",
         lambda w, a: reverse("events:my_calendar"),
         "My calendar link",
-        _everyone(),
+        everyone(),
     ),
     (
         "people taking part",
         lambda w, a: reverse("events:participants", args=[a["lecture"].pk]),
         "People taking part",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "add material",
         lambda w, a: reverse("events:material_add", args=[a["cicu"].pk]),
         "Add material",
-        _only({"office"}),
+        only("office"),
     ),
     (
         "session details",
         lambda w, a: reverse("events:session_edit", args=[a["lecture"].sessions.get().pk]),
         "Edit session",
-        _only({"office", "coordinator"}),
+        only("office", "coordinator"),
     ),
     (
         "attendance",
         lambda w, a: reverse("events:attendance", args=[a["cicu"].sessions.first().pk]),
         "Attendance",
-        _only({"office"}),
+        only("office"),
     ),
 ]
 
@@ -151,13 +151,7 @@ def activities(world, cicu, lecture):
     return {"cicu": cicu, "lecture": lecture, "internal": internal, "invited": invited}
 
 
-def _cells():
-    for name, url, text, outcomes in PAGES:
-        for role in ROLES:
-            yield pytest.param(url, text, role, outcomes[role], id=f"{name}-{role}")
-
-
-@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(_cells()))
+@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(cells(PAGES)))
 def test_activity_page_shows_each_role_what_it_may_see(
     world, activities, login, url, text, role, outcome
 ):
@@ -168,7 +162,7 @@ def test_activity_page_shows_each_role_what_it_may_see(
         assert response.status_code == 403
         assert "You do not have permission to see this page" in response.content.decode()
     else:
-        _assert_outcome(response, url=target, text=text, outcome=outcome)
+        assert_page(response, url=target, text=text, outcome=outcome)
 
 
 API = [
@@ -199,7 +193,7 @@ API = [
                 "partner": {"CICU Response weekly call", "Remote International Classroom"},
             }[role]
         ),
-        _everyone(),
+        everyone(),
     ),
     (
         "the call",
@@ -207,19 +201,19 @@ API = [
         lambda a, data, role: data["calendar_url"].endswith(
             f"/calendar/activity/{a['cicu'].uid}.ics"
         ),
-        _everyone(),
+        everyone(),
     ),
     (
         "staff-only activity",
         lambda a: f"/api/v1/activities/{a['internal'].pk}",
         lambda a, data, role: data["visibility"] == "staff",
-        _only(HOME_STAFF, partner=MISSING),
+        only(*HOME_STAFF, partner=MISSING),
     ),
     (
         "sessions of the call",
         lambda a: f"/api/v1/activities/{a['cicu'].pk}/sessions",
         lambda a, data, role: [s["local_start"][11:16] for s in data] == ["16:00"] * 6,
-        _everyone(),
+        everyone(),
     ),
 ]
 

@@ -6,22 +6,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amity.learning.models import CourseCompletion
+from tests.matrix import (
+    FORBIDDEN,
+    FORBIDDEN_TEXT,
+    HOME_STAFF,
+    OK,
+    ROLES,
+    cells,
+    only,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "office", "coordinator", "staff", "partner"]
-OK, FORBIDDEN, LOGIN = "ok", "forbidden", "login"
-FORBIDDEN_TEXT = "You do not have permission to see this page"
-
-
-def _only(*allowed: str) -> dict[str, str]:
-    outcomes = {"anonymous": LOGIN}
-    for role in ["office", "coordinator", "staff", "partner"]:
-        outcomes[role] = OK if role in allowed else FORBIDDEN
-    return outcomes
-
-
-HOME_STAFF = ("office", "coordinator", "staff")
 
 # (page, URL from the catalogue, the page's own text, outcomes)
 PAGES = [
@@ -29,48 +25,42 @@ PAGES = [
         "course list",
         lambda c: reverse("learning:course_list"),
         "Recognition and Management of Pediatric Sepsis",
-        _only(*HOME_STAFF),
+        only(*HOME_STAFF),
     ),
     (
         "course page",
         lambda c: c.sepsis.get_absolute_url(),
         "儿童脓毒症的识别与处理",
-        _only(*HOME_STAFF),
+        only(*HOME_STAFF),
     ),
     (
         "add course",
         lambda c: reverse("learning:course_create"),
         "Add course",
-        _only("office", "coordinator"),
+        only("office", "coordinator"),
     ),
     (
         "edit a course the coordinator's department recommends",
         lambda c: reverse("learning:course_edit", args=[c.gait.pk]),
         "Edit Pediatric Gait Analysis",
-        _only("office", "coordinator"),
+        only("office", "coordinator"),
     ),
     (
         "edit a course another department recommends",
         lambda c: reverse("learning:course_edit", args=[c.sepsis.pk]),
         "Edit Recognition and Management of Pediatric Sepsis",
-        _only("office"),
+        only("office"),
     ),
     (
         "edit a course no department recommends",
         lambda c: reverse("learning:course_edit", args=[c.gcp.pk]),
         "Edit Good Clinical Practice",
-        _only("office"),
+        only("office"),
     ),
 ]
 
 
-def _cells(table):
-    for name, url, text, outcomes in table:
-        for role in ROLES:
-            yield pytest.param(url, text, role, outcomes[role], id=f"{name}-{role}")
-
-
-@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(_cells(PAGES)))
+@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(cells(PAGES)))
 def test_course_page_shows_each_role_what_it_may_see(
     world, catalogue, login, url, text, role, outcome
 ):
@@ -91,8 +81,8 @@ def test_course_page_shows_each_role_what_it_may_see(
 
 
 ACTIONS = [
-    ("record a completion", "learning:completion_record", _only(*HOME_STAFF)),
-    ("undo a completion", "learning:completion_undo", _only(*HOME_STAFF)),
+    ("record a completion", "learning:completion_record", only(*HOME_STAFF)),
+    ("undo a completion", "learning:completion_undo", only(*HOME_STAFF)),
 ]
 
 

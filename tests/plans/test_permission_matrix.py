@@ -6,22 +6,18 @@ from django.urls import reverse
 
 from amity.events.models import Activity
 from amity.plans.models import ExchangePlan
+from tests.matrix import (
+    FORBIDDEN,
+    FORBIDDEN_TEXT,
+    HOME_STAFF,
+    OK,
+    ROLES,
+    cells,
+    only,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "office", "coordinator", "staff", "partner"]
-OK, FORBIDDEN, LOGIN = "ok", "forbidden", "login"
-FORBIDDEN_TEXT = "You do not have permission to see this page"
-
-
-def _only(*allowed: str) -> dict[str, str]:
-    outcomes = {"anonymous": LOGIN}
-    for role in ["office", "coordinator", "staff", "partner"]:
-        outcomes[role] = OK if role in allowed else FORBIDDEN
-    return outcomes
-
-
-HOME_STAFF = ("office", "coordinator", "staff")
 
 # (page, URL from the plans, the page's own text, outcomes)
 PAGES = [
@@ -29,48 +25,42 @@ PAGES = [
         "plan list",
         lambda p: reverse("plans:plan_list"),
         "CICU nursing call with London",
-        _only(*HOME_STAFF),
+        only(*HOME_STAFF),
     ),
     (
         "plan of the coordinator's department",
         lambda p: p.rehab_classroom.get_absolute_url(),
         "Speech rehabilitation classroom with Loma Linda",
-        _only(*HOME_STAFF),
+        only(*HOME_STAFF),
     ),
     (
         "plan of another department",
         lambda p: p.cardiology_call.get_absolute_url(),
         "CICU nursing call with London",
-        _only(*HOME_STAFF),
+        only(*HOME_STAFF),
     ),
     (
         "add plan",
         lambda p: reverse("plans:plan_create"),
         "Add plan",
-        _only("office", "coordinator"),
+        only("office", "coordinator"),
     ),
     (
         "edit a plan of the coordinator's department",
         lambda p: reverse("plans:plan_edit", args=[p.rehab_classroom.pk]),
         "Edit Speech rehabilitation classroom",
-        _only("office", "coordinator"),
+        only("office", "coordinator"),
     ),
     (
         "edit a plan of another department",
         lambda p: reverse("plans:plan_edit", args=[p.cardiology_call.pk]),
         "Edit CICU nursing call",
-        _only("office"),
+        only("office"),
     ),
 ]
 
 
-def _cells(table):
-    for name, url, text, outcomes in table:
-        for role in ROLES:
-            yield pytest.param(url, text, role, outcomes[role], id=f"{name}-{role}")
-
-
-@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(_cells(PAGES)))
+@pytest.mark.parametrize(("url", "text", "role", "outcome"), list(cells(PAGES)))
 def test_plan_page_shows_each_role_what_it_may_see(world, plans, login, url, text, role, outcome):
     client = login(world.user(role))
     target = url(plans)
@@ -90,8 +80,8 @@ def test_plan_page_shows_each_role_what_it_may_see(world, plans, login, url, tex
 
 # (which plan, outcomes of "Start as an activity")
 STARTS = [
-    ("rehab_classroom", _only("office", "coordinator")),
-    ("cardiology_call", _only("office")),
+    ("rehab_classroom", only("office", "coordinator")),
+    ("cardiology_call", only("office")),
 ]
 
 
