@@ -4,12 +4,12 @@ one service or selector, and renders or redirects."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from amity.core.forms import formset_rows
+from amity.core.paging import page_of, query_without
 from amity.directory import permissions, selectors, services
 from amity.directory.forms import (
     DepartmentForm,
@@ -25,16 +25,6 @@ from amity.directory.models import Person
 PAGE_SIZE = 25
 
 
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
-
-
 @login_required
 def institution_list(request):
     form = InstitutionFilterForm(
@@ -47,14 +37,16 @@ def institution_list(request):
         country=data.get("country", ""),
         status=data.get("status", ""),
     )
-    page = _page(request, selectors.institution_list(user=request.user, filters=filters))
+    page = page_of(
+        request, selectors.institution_list(user=request.user, filters=filters), PAGE_SIZE
+    )
     return render(
         request,
         "directory/institution_list.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without(request, "page"),
             "can_add": permissions.can_manage_institutions(request.user),
         },
     )
@@ -181,14 +173,14 @@ def person_list(request):
         language=data["language"].code if data.get("language") else "",
         abroad=data.get("abroad", False),
     )
-    page = _page(request, selectors.person_list(user=user, filters=filters))
+    page = page_of(request, selectors.person_list(user=user, filters=filters), PAGE_SIZE)
     return render(
         request,
         "directory/person_list.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without(request, "page"),
             "can_add": permissions.can_add_people(user),
             "show_filters": not user.is_partner_contact,
         },

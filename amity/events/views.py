@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from amity.core.forms import formset_rows
+from amity.core.paging import page_of, query_without
 from amity.directory.models import Department, Institution, time_zone_choices
 from amity.directory.permissions import coordinated_department
 from amity.events import feeds, permissions, selectors, services
@@ -56,13 +56,6 @@ def _filters(request, user) -> tuple[AgendaFilterForm, selectors.AgendaFilters]:
     )
 
 
-def _query(request, *drop: str) -> str:
-    params = request.GET.copy()
-    for key in drop:
-        params.pop(key, None)
-    return params.urlencode()
-
-
 def _feed_link(request, path: str) -> dict:
     url = request.build_absolute_uri(path)
     return {"https": url, "webcal": "webcal://" + url.split("://", 1)[1]}
@@ -72,16 +65,14 @@ def _agenda(request, *, template: str, public: bool):
     # The public page shows what anyone may see, whoever is logged in.
     user = AnonymousUser() if public else request.user
     form, filters = _filters(request, user)
-    page = Paginator(selectors.agenda_sessions(user=user, filters=filters), 30).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.agenda_sessions(user=user, filters=filters), 30)
     return render(
         request,
         template,
         {
             "form": form,
             "page": page,
-            "query": _query(request, "page"),
+            "query": query_without(request, "page"),
             "public": public,
             "can_add": not public and permissions.can_create_activities(request.user),
             "feed": _feed_link(request, "/calendar/public.ics") if public else None,
@@ -121,7 +112,7 @@ def month(request):
             "previous": previous,
             "following": following,
             "today": today,
-            "query": _query(request, "month"),
+            "query": query_without(request, "month"),
         },
     )
 
@@ -146,7 +137,7 @@ def week(request):
             "previous": monday - timedelta(days=7),
             "following": monday + timedelta(days=7),
             "today": today,
-            "query": _query(request, "start"),
+            "query": query_without(request, "start"),
         },
     )
 

@@ -4,23 +4,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amity.core.paging import page_of, query_without
 from amity.directory.permissions import coordinated_department, departments_visible_to
 from amity.learning import permissions, selectors, services
 from amity.learning.forms import CompletionForm, CourseFilterForm, CourseForm
 from amity.learning.models import CourseCompletion, ExternalCourse
 
 PAGE_SIZE = 25
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @login_required
@@ -41,14 +35,14 @@ def course_list(request):
         provider=data.get("provider", ""),
     )
     courses = selectors.course_list(user=user, filters=filters)
-    page = Paginator(courses, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, courses, PAGE_SIZE)
     return render(
         request,
         "learning/course_list.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without(request, "page"),
             "can_add": permissions.can_add_courses(user),
         },
     )

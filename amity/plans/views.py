@@ -4,23 +4,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amity.core.paging import page_of, query_without
 from amity.directory.permissions import coordinated_department, departments_visible_to
 from amity.plans import permissions, selectors, services
 from amity.plans.forms import PlanFilterForm, PlanForm
 from amity.plans.models import ExchangePlan
 
 PAGE_SIZE = 50
-
-
-def _query_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 @login_required
@@ -35,16 +29,14 @@ def plan_list(request):
         status=data.get("status", ""),
         department=data["department"].pk if data.get("department") else None,
     )
-    page = Paginator(selectors.plan_list(user=user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = page_of(request, selectors.plan_list(user=user, filters=filters), PAGE_SIZE)
     return render(
         request,
         "plans/plan_list.html",
         {
             "form": form,
             "page": page,
-            "query": _query_without_page(request),
+            "query": query_without(request, "page"),
             "status_counts": selectors.plan_status_counts(user=user, department=filters.department),
             "department": data.get("department"),
             "can_add": permissions.can_add_plans(user),
