@@ -36,8 +36,14 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
 
+    from amity.core.emails import recover_interrupted, worker_id
+
+    counts = recover_interrupted()
+    if any(counts.values()):
+        print(f"Recovered interrupted work: {counts}", flush=True)
     call_command(
         "db_worker",
+        worker_id=worker_id(),
         queue_name=ns.queues,
         interval=ns.interval,
         reload=False,

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "amity.learning",
     "amity.plans",
     "amity.scheduling",
+    "amity.registrations",
+    "amity.sharing",
+    "amity.relations",
     "amity.api",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -204,6 +207,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = "localhost"
 AMITY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("AMITY_EMAIL_MAX_ATTEMPTS", "8"))
+# First retry delay (doubling up to an hour) and how long a worker may hold an email it is
+# sending before another worker takes it over.
+AMITY_EMAIL_RETRY_SECONDS = int(os.environ.get("AMITY_EMAIL_RETRY_SECONDS", "30"))
+AMITY_EMAIL_LEASE_SECONDS = int(os.environ.get("AMITY_EMAIL_LEASE_SECONDS", "300"))
 
 # HTTPS hardening is on unless the site is served over plain HTTP (the demo, a test).
 HTTPS = env_bool("AMITY_HTTPS", not (DEBUG or DEMO))

@@ -6,8 +6,11 @@ from django.utils.translation import gettext_lazy as _
 class OutboundEmail(models.Model):
     """One email Amity has promised to send. The row is written in the same transaction as
     the change that caused it; a background worker sends it, retrying while the mail
-    server fails, and records the outcome. A row is sent at most once: the worker claims it
-    under a lock and marks it sent in the same step."""
+    server fails, and records the outcome. A worker claims a row (status "sending", its own
+    id, a lease) in one short transaction, talks to the mail server with no lock held, and
+    marks it sent in a second; a row whose worker died is taken over once its lease ends
+    (at once when the dead worker ran on the same machine). Every attempt carries the same
+    Message-ID, so a receiving server that saw the message before can tell."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -29,11 +32,14 @@ class OutboundEmail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing email")
         verbose_name_plural = _("outgoing emails")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="core_outbox_status")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
@@ -43,3 +49,15 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an outgoing email (an invitation's .ics, a letter's PDF)."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    mimetype = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.filename

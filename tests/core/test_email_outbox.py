@@ -1,3 +1,4 @@
+import socket
 from datetime import timedelta
 
 import pytest
@@ -83,4 +84,70 @@ def test_email_gives_up_after_the_configured_attempts(smtp_server, run_worker, s
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.FAILED
     assert email.attempts == 2
+    assert smtp_server.messages == []
+
+
+def test_attachments_reach_the_mail_server(smtp_server, run_worker):
+    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    with transaction.atomic():
+        email_queue(
+            to=["a@example.org"],
+            subject="Your registration",
+            body="See the attachment.",
+            attachments=[("lecture.ics", ics, "text/calendar")],
+        )
+
+    run_worker()
+
+    (message,) = smtp_server.messages
+    (part,) = list(message.iter_attachments())
+    assert part.get_filename() == "lecture.ics"
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_payload(decode=True) == ics
+
+
+def test_an_email_left_sending_by_a_dead_worker_is_sent_once_after_recovery(
+    smtp_server, run_worker
+):
+    """A worker killed between claiming an email and sending it leaves the row "sending";
+    the next worker on the machine sees its process is gone and sends the email once."""
+    from amity.core.emails import recover_interrupted
+
+    with transaction.atomic():
+        email = email_queue(to=["a@example.org"], subject="Reminder", body="Tomorrow at 8.")
+    # What a killed worker leaves behind: the row claimed by a process that is gone, its
+    # task marked running.
+    dead = f"{socket.gethostname()[:40]}:999999999"
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.SENDING,
+        attempts=1,
+        claimed_by=dead,
+        claimed_until=timezone.now() + timedelta(minutes=5),
+    )
+    DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now(), worker_ids=[dead])
+    run_worker()
+    assert smtp_server.messages == []  # the running task is not picked up twice
+
+    counts = recover_interrupted()
+    run_worker()
+
+    assert counts == {"emails": 1, "tasks": 1, "requeued": 0}
+    assert [m["Subject"] for m in smtp_server.messages] == ["Reminder"]
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.attempts == 2
+
+
+def test_an_email_claimed_by_a_live_worker_is_left_alone(smtp_server, run_worker):
+    from amity.core.emails import email_send, worker_id
+
+    with transaction.atomic():
+        email = email_queue(to=["a@example.org"], subject="Reminder", body="Tomorrow at 8.")
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.SENDING,
+        claimed_by=worker_id(),
+        claimed_until=timezone.now() + timedelta(minutes=5),
+    )
+
+    assert email_send(email_id=email.pk) is None
     assert smtp_server.messages == []
