@@ -96,6 +96,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ["AMITY_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("AMITY_DEMO", "1")
+    os.environ.setdefault("AMITY_SITE_URL", f"http://{ns.host}:{ns.port}")
     _setup_django()
     from django.conf import settings
     from django.core.management import call_command

@@ -212,6 +212,13 @@ AMITY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("AMITY_EMAIL_MAX_ATTEMPTS", "8"))
 AMITY_EMAIL_RETRY_SECONDS = int(os.environ.get("AMITY_EMAIL_RETRY_SECONDS", "30"))
 AMITY_EMAIL_LEASE_SECONDS = int(os.environ.get("AMITY_EMAIL_LEASE_SECONDS", "300"))
 
+# The address people use to reach Amity, for links in emails and on PDFs.
+AMITY_SITE_URL = os.environ.get("AMITY_SITE_URL", "http://localhost:8000").rstrip("/")
+# Public forms: attempts allowed per client address per minute (0 turns the limit off), and
+# the request header holding the client's address when a reverse proxy sits in front.
+AMITY_REGISTRATION_RATE = int(os.environ.get("AMITY_REGISTRATION_RATE", "20"))
+AMITY_CLIENT_IP_HEADER = os.environ.get("AMITY_CLIENT_IP_HEADER", "")
+
 # HTTPS hardening is on unless the site is served over plain HTTP (the demo, a test).
 HTTPS = env_bool("AMITY_HTTPS", not (DEBUG or DEMO))
 SECURE_SSL_REDIRECT = HTTPS

@@ -21,3 +21,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# A real file, not SQLite's shared in-memory database: the registration race tests need
+# separate connections that lock the way production does (WAL, IMMEDIATE transactions).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405

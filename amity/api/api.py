@@ -11,7 +11,10 @@ from amity.api.auth import API_AUTH
 from amity.api.schemas import DepartmentOut, ErrorOut, InstitutionOut, MeOut, PersonOut
 from amity.directory import permissions, selectors
 from amity.events.api import router as events_router
+from amity.registrations.api import router as registrations_router
+from amity.relations.api import router as relations_router
 from amity.scheduling.api import router as scheduling_router
+from amity.sharing.api import router as sharing_router
 
 api = NinjaAPI(
     title="Amity API",
@@ -24,6 +27,9 @@ api = NinjaAPI(
 
 api.add_router("/", events_router)
 api.add_router("/", scheduling_router)
+api.add_router("/", registrations_router)
+api.add_router("/", sharing_router)
+api.add_router("/", relations_router)
 
 
 @api.exception_handler(PermissionDenied)

@@ -5,6 +5,9 @@ from amity.directory.demo import load_demo
 from amity.events.demo import load_demo_activities
 from amity.learning.demo import load_demo_courses
 from amity.plans.demo import load_demo_plans
+from amity.registrations.demo import load_demo_registrations
+from amity.relations.demo import load_demo_relations
+from amity.sharing.demo import load_demo_sharing
 
 
 class Command(BaseCommand):
@@ -19,6 +22,9 @@ class Command(BaseCommand):
         counts["new activities"] = load_demo_activities()
         counts["new courses"] = load_demo_courses()
         counts["new exchange plans"] = load_demo_plans()
+        counts["new registrations"] = load_demo_registrations()
+        counts["new shared documents"] = load_demo_sharing()
+        counts["new letters and agreements"] = load_demo_relations()
         if options["verbosity"]:
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo scenario loaded: {summary}."))

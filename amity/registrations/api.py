@@ -1,0 +1,228 @@
+"""Registration in the JSON API: public registration and cancellation (no login, rate
+limited), and the organiser's list and export. Validation is the registration form's, so a
+bad field gets the same message as on the page."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from amity.core import ratelimit
+from amity.events import permissions as event_permissions
+from amity.registrations import exports, selectors, services
+from amity.registrations.forms import RegistrationForm
+from amity.registrations.links import registration_from_token, self_service_token
+from amity.registrations.models import Registration
+
+router = Router(tags=["registrations"])
+
+
+class RegistrationIn(Schema):
+    family_name: str = ""
+    given_name: str = ""
+    name_local: str = ""
+    email: str = ""
+    institution: str = ""
+    country: str = Field("", description="ISO 3166 code, e.g. CN")
+    profession: str = ""
+    time_zone: str = Field("UTC", description="IANA zone, e.g. Asia/Shanghai")
+    language: str = Field("en", description="en or zh-hans: the language of the emails")
+    consent: bool = Field(False, description="Agreement to the privacy notice; required")
+    answers: dict[str, str] = Field(default_factory=dict, description="Question id → answer")
+    website: str = Field("", description="Leave empty (a trap for bots)")
+
+
+class RegistrationOut(Schema):
+    status: str
+    position: int | None = Field(None, description="Place on the waiting list")
+    token: str = Field(description="Signed token for the registrant's page and cancellation")
+    manage_url: str
+
+
+class AlreadyRegisteredOut(Schema):
+    status: str = "already_registered"
+    detail: str
+
+
+class ErrorsOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+class CancelIn(Schema):
+    token: str
+
+
+class RegistrantOut(Schema):
+    id: int
+    status: str
+    family_name: str
+    given_name: str
+    name_local: str
+    email: str
+    institution: str
+    country: str
+    profession: str
+    time_zone: str
+    created_at: datetime
+    queued_at: datetime
+    delivery: str | None
+    checked_in: bool
+    minutes_attended: int | None
+
+    @staticmethod
+    def resolve_country(obj) -> str:
+        return obj.country.code or ""
+
+    @staticmethod
+    def resolve_delivery(obj) -> str | None:
+        return obj.confirmation.status if obj.confirmation_id else None
+
+
+class RegistrantQuery(Schema):
+    q: str = ""
+    status: str = ""
+    country: str = ""
+    profession: str = ""
+    institution: str = ""
+    delivery: str = ""
+
+
+def _out(registration: Registration) -> dict:
+    position = None
+    if registration.status == "waiting":
+        position = (
+            Registration.objects.filter(activity_id=registration.activity_id)
+            .waiting()
+            .filter(queued_at__lte=registration.queued_at)
+            .count()
+        )
+    token = self_service_token(registration)
+    return {
+        "status": registration.status,
+        "position": position,
+        "token": token,
+        "manage_url": settings.AMITY_SITE_URL + registration.get_absolute_url(),
+    }
+
+
+@router.post(
+    "/activities/{activity_id}/registrations",
+    auth=None,
+    response={
+        201: RegistrationOut,
+        200: RegistrationOut | AlreadyRegisteredOut,
+        404: ErrorsOut,
+        409: ErrorsOut,
+        422: ErrorsOut,
+        429: ErrorsOut,
+    },
+    summary="Register for an activity (public)",
+)
+def register(request, activity_id: int, payload: RegistrationIn):
+    """Anyone may register for a public activity. Registering again with the same email
+    returns the existing registration when the request carries the same
+    ``Idempotency-Key`` header as the one that made it; otherwise it only says the address
+    is registered (the link is in the confirmation email)."""
+    if not ratelimit.allow(request, "register", settings.AMITY_REGISTRATION_RATE):
+        return 429, {"detail": _("Too many registrations from your address. Wait a minute.")}
+    activity = event_permissions.activities_visible_to(request.user).filter(pk=activity_id).first()
+    settings_row = services.settings_for(activity) if activity else None
+    if settings_row is None:
+        return 404, {"detail": _("This activity does not take registrations.")}
+    questions = list(activity.registration_questions.all())
+    data = payload.dict()
+    for question in questions:
+        data[f"q{question.pk}"] = payload.answers.get(str(question.pk), "")
+    data["consent"] = "on" if payload.consent else ""
+    from django.utils import translation
+
+    language = "zh-hans" if payload.language == "zh-hans" else "en"
+    with translation.override(language):
+        form = RegistrationForm(data, questions=questions)
+        if not form.is_valid():
+            errors = {name: list(messages) for name, messages in form.errors.items()}
+            return 422, {"detail": _("Please correct the errors."), "errors": errors}
+        fields = form.registration_fields()
+    key = request.headers.get("Idempotency-Key", "")[:64]
+    try:
+        registration, created = services.registration_create(
+            activity=activity, fields=fields, submission_key=key
+        )
+    except services.RegistrationClosed as closed:
+        return 409, {"detail": str(closed)}
+    if created:
+        return 201, _out(registration)
+    if key and registration.submission_key == key:
+        return 200, _out(registration)
+    return 200, {
+        "detail": _(
+            "This email address is already registered. The confirmation email sent to it "
+            "holds the link to the registration."
+        )
+    }
+
+
+@router.post(
+    "/registrations/cancel",
+    auth=None,
+    response={200: RegistrationOut, 404: ErrorsOut, 429: ErrorsOut},
+    summary="Cancel a registration with its signed token (public)",
+)
+def cancel(request, payload: CancelIn):
+    if not ratelimit.allow(request, "cancel", settings.AMITY_REGISTRATION_RATE):
+        return 429, {"detail": _("Too many attempts from your address. Wait a minute.")}
+    registration = registration_from_token(payload.token)
+    if registration is None or registration.erased_at:
+        return 404, {"detail": _("This link is not valid (any more).")}
+    return 200, _out(services.registration_cancel(registration=registration))
+
+
+@router.get(
+    "/activities/{activity_id}/registrations",
+    response=list[RegistrantOut],
+    summary="Registrants of an activity (organisers)",
+)
+@paginate(PageNumberPagination, page_size=100)
+def registrants(request, activity_id: int, filters: Query[RegistrantQuery]):
+    activity = event_permissions.get_activity_for_edit(request.user, activity_id)
+    return selectors.registrants(
+        activity, selectors.RegistrantFilters.from_dict(filters.dict())
+    ).order_by("created_at", "pk")
+
+
+@router.get(
+    "/activities/{activity_id}/registrations/export",
+    summary="Registrants as CSV or XLSX (organisers)",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {
+                    "text/csv": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                },
+            }
+        }
+    },
+)
+def export(request, activity_id: int, format: str = "csv", filters: Query[RegistrantQuery] = None):
+    activity = event_permissions.get_activity_for_edit(request.user, activity_id)
+    qs = selectors.registrants(
+        activity, selectors.RegistrantFilters.from_dict(filters.dict() if filters else {})
+    )
+    if format == "csv":
+        response = HttpResponse(exports.as_csv(activity, qs), content_type="text/csv")
+    elif format == "xlsx":
+        response = HttpResponse(
+            exports.as_xlsx(activity, qs),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="registrants-{activity.pk}.{format}"'
+    return response

@@ -1,0 +1,182 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from amity.registrations.models import Profession, Question, RegistrationSettings
+
+HONEYPOT = "website"
+
+
+def valid_zone(name: str) -> bool:
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class RegistrationForm(forms.Form):
+    """The public registration form; the page and the API both validate through it."""
+
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
+    name_local = forms.CharField(
+        label=_("Name in your own script"),
+        max_length=100,
+        required=False,
+        help_text=_("For example 傅君芬; printed on your certificate."),
+    )
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    institution = forms.CharField(label=_("Institution"), max_length=200, required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    profession = forms.ChoiceField(
+        label=_("Profession"), choices=[("", "—"), *Profession.choices], required=False
+    )
+    time_zone = forms.CharField(
+        label=_("Your time zone"),
+        max_length=64,
+        initial="UTC",
+        help_text=_("Times in your emails are shown in this zone."),
+    )
+    consent = forms.BooleanField(label=_("I agree to the privacy notice."))
+    # A field people never see; bots fill in every field they find.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, questions: list[Question] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "—"), *countries]
+        self.questions = list(questions)
+        for question in self.questions:
+            label = question.label
+            if question.label_local and get_language() == "zh-hans":
+                label = question.label_local
+            if question.kind == Question.Kind.CHOICE:
+                field = forms.ChoiceField(
+                    label=label,
+                    choices=[("", "—"), *((c, c) for c in question.choice_list)],
+                    required=question.required,
+                )
+            elif question.kind == Question.Kind.YES_NO:
+                field = forms.ChoiceField(
+                    label=label,
+                    choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
+                    required=question.required,
+                )
+            else:
+                field = forms.CharField(label=label, max_length=500, required=question.required)
+            self.fields[f"q{question.pk}"] = field
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"].strip()
+        if not valid_zone(zone):
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone; use a name like Asia/Shanghai."),
+                params={"zone": zone},
+            )
+        return zone
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get(HONEYPOT):
+            raise forms.ValidationError(_("This field must be left empty."))
+        return ""
+
+    def registration_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {
+            name: data[name]
+            for name in (
+                "family_name",
+                "given_name",
+                "name_local",
+                "email",
+                "institution",
+                "country",
+                "profession",
+                "time_zone",
+            )
+        }
+        fields["language"] = "zh-hans" if get_language() == "zh-hans" else "en"
+        fields["answers"] = {
+            str(question.pk): data[f"q{question.pk}"]
+            for question in self.questions
+            if data.get(f"q{question.pk}")
+        }
+        return fields
+
+
+class RegistrationSettingsForm(forms.ModelForm):
+    reminders = forms.CharField(
+        label=_("Reminders (hours before each session)"),
+        required=False,
+        help_text=_("Comma-separated, for example “24, 1”. Leave empty for none."),
+    )
+
+    class Meta:
+        model = RegistrationSettings
+        fields = [
+            "is_open",
+            "closes_at",
+            "capacity",
+            "certificate_minimum_minutes",
+            "retention_days",
+            "privacy_notice",
+        ]
+        widgets = {"closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance and self.instance.pk:
+            hours = [f"{m / 60:g}" for m in self.instance.reminder_minutes]
+            self.fields["reminders"].initial = ", ".join(hours)
+        else:
+            self.fields["reminders"].initial = "24, 1"
+
+    def clean_reminders(self) -> list[int]:
+        raw = self.cleaned_data["reminders"].replace("，", ",")
+        minutes = []
+        for part in filter(None, (p.strip() for p in raw.split(","))):
+            try:
+                hours = float(part)
+            except ValueError:
+                raise forms.ValidationError(
+                    _("“%(value)s” is not a number of hours."), params={"value": part}
+                ) from None
+            if not 0 < hours <= 24 * 30:
+                raise forms.ValidationError(
+                    _("Reminders must be between a few minutes and 30 days before.")
+                )
+            minutes.append(round(hours * 60))
+        return sorted(set(minutes), reverse=True)
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["label", "label_local", "kind", "choices", "required", "position"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Question.Kind.CHOICE and not [
+            c for c in (data.get("choices") or "").splitlines() if c.strip()
+        ]:
+            self.add_error("choices", _("List at least one choice, one per line."))
+        return data
+
+
+class AnnouncementForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
+
+
+def max_upload_bytes() -> int:
+    return settings.AMITY_MAX_UPLOAD_MB * 1024 * 1024

@@ -1,0 +1,170 @@
+"""The emails a registrant receives, written by background workers in the registrant's
+language and time zone. Each (registration, kind, occasion) is queued at most once."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from amity.core.emails import email_queue
+from amity.events import feeds
+from amity.events.models import Activity, Session, SessionStatus
+from amity.registrations.links import self_service_token
+from amity.registrations.models import (
+    Announcement,
+    MessageKind,
+    Registration,
+    RegistrationEmail,
+    RegistrationStatus,
+)
+
+# Kinds that (re)state where the registrant stands; the latest is the one organisers see.
+STANDING = {MessageKind.CONFIRMATION, MessageKind.WAITING, MessageKind.PROMOTION}
+WITH_CALENDAR = {MessageKind.CONFIRMATION, MessageKind.PROMOTION, MessageKind.REMINDER}
+
+
+@dataclass
+class LocalTime:
+    session: Session
+    text: str
+
+
+def local_time(start: datetime, end: datetime, zone: str) -> str:
+    """“Wednesday 2 December 2026, 20:00–21:30 (Asia/Shanghai, UTC+8)” in the active
+    language."""
+    tz = ZoneInfo(zone)
+    start_local, end_local = start.astimezone(tz), end.astimezone(tz)
+    offset = int(start_local.utcoffset().total_seconds() // 60)
+    sign = "+" if offset >= 0 else "-"
+    hours, minutes = divmod(abs(offset), 60)
+    offset_text = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+    chinese = translation.get_language() == "zh-hans"
+    day = formats.date_format(start_local, "Y年n月j日 l" if chinese else "l j F Y")
+    span = f"{start_local:%H:%M}–{end_local:%H:%M}"
+    if end_local.date() != start_local.date():
+        span += f" (+{(end_local.date() - start_local.date()).days})"
+    return f"{day}, {span} ({zone}, {offset_text})"
+
+
+def upcoming_sessions(activity: Activity) -> list[Session]:
+    return list(
+        activity.sessions.exclude(status=SessionStatus.CANCELLED).order_by("starts_at")[:60]
+    )
+
+
+def activity_calendar(activity: Activity) -> bytes:
+    """The activity's calendar (all its sessions), shared by every registrant's email."""
+    return feeds.cached_calendar(
+        f"activity|{activity.pk}|{settings.AMITY_SITE_URL}",
+        lambda: feeds.build_calendar(
+            name=activity.title,
+            sessions=feeds.sessions_for_feed(Activity.objects.filter(pk=activity.pk)),
+            base_url=settings.AMITY_SITE_URL,
+            description=activity.description,
+        ),
+    )[0]
+
+
+def render(
+    registration: Registration,
+    kind: str,
+    *,
+    session: Session | None = None,
+    announcement: Announcement | None = None,
+) -> tuple[str, str, list]:
+    """Subject, body and attachments of one email, in the registrant's language."""
+    activity = registration.activity
+    with translation.override(registration.language or "en"):
+        title = (
+            activity.title_local
+            if (registration.language == "zh-hans" and activity.title_local)
+            else activity.title
+        )
+        sessions = [session] if session else upcoming_sessions(activity)
+        times = [
+            LocalTime(s, local_time(s.starts_at, s.ends_at, registration.time_zone))
+            for s in sessions
+        ]
+        position = None
+        if registration.status == RegistrationStatus.WAITING:
+            position = (
+                Registration.objects.filter(activity=activity)
+                .waiting()
+                .filter(queued_at__lte=registration.queued_at)
+                .count()
+            )
+        context = {
+            "registration": registration,
+            "activity": activity,
+            "title": title,
+            "times": times,
+            "name": registration.display_name,
+            "manage_url": settings.AMITY_SITE_URL + registration_path(registration),
+            "join_url": activity.video_url,
+            "dial_in": activity.dial_in,
+            "position": position,
+            "announcement": announcement,
+            "kind": kind,
+        }
+        subjects = {
+            MessageKind.CONFIRMATION: _("You are registered: %(title)s"),
+            MessageKind.WAITING: _("You are on the waiting list: %(title)s"),
+            MessageKind.PROMOTION: _("A place is yours: %(title)s"),
+            MessageKind.REMINDER: _("Reminder: %(title)s"),
+            MessageKind.CANCELLATION: _("Registration cancelled: %(title)s"),
+            MessageKind.CERTIFICATE: _("Your certificate of attendance: %(title)s"),
+        }
+        if kind == MessageKind.ANNOUNCEMENT:
+            subject = f"{announcement.subject} — {title}"
+        else:
+            subject = subjects[kind] % {"title": title}
+        body = render_to_string(f"registrations/email/{kind}.txt", context)
+    attachments = []
+    if kind in WITH_CALENDAR:
+        attachments.append(("invite.ics", activity_calendar(activity), "text/calendar"))
+    return subject, body, attachments
+
+
+def registration_path(registration: Registration) -> str:
+    from django.urls import reverse
+
+    return reverse("registrations:self", args=[self_service_token(registration)])
+
+
+def registration_email_queue(
+    *,
+    registration_id: int,
+    kind: str,
+    key: str = "",
+    session: Session | None = None,
+    announcement: Announcement | None = None,
+) -> bool:
+    """Queue one email to a registrant unless it was queued before. Returns whether it was
+    queued now."""
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_related("activity").filter(pk=registration_id).first()
+        )
+        if registration is None or registration.erased_at or not registration.email:
+            return False
+        record, created = RegistrationEmail.objects.get_or_create(
+            registration=registration, kind=kind, key=key
+        )
+        if not created:
+            return False
+        subject, body, attachments = render(
+            registration, kind, session=session, announcement=announcement
+        )
+        record.email = email_queue(
+            to=[registration.email], subject=subject, body=body, attachments=attachments
+        )
+        record.save(update_fields=["email"])
+        if kind in STANDING:
+            registration.confirmation = record.email
+            registration.save(update_fields=["confirmation"])
+    return True

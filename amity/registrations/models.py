@@ -1,0 +1,301 @@
+"""Registration for an activity by anyone (no account needed), with an optional limit, a
+first-come waiting list, emails, attendance and certificates."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from amity.core.models import OutboundEmail
+from amity.events.models import Activity, Session
+
+
+def default_reminders() -> list[int]:
+    """Minutes before each session: 24 hours and 1 hour."""
+    return [24 * 60, 60]
+
+
+class RegistrationSettings(models.Model):
+    """How people register for one activity."""
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, related_name="registration_settings"
+    )
+    is_open = models.BooleanField(_("registration open"), default=True)
+    closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("places"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for no limit. When full, people join a waiting list."),
+    )
+    reminder_minutes = models.JSONField(
+        _("reminders (minutes before each session)"), default=default_reminders, blank=True
+    )
+    certificate_minimum_minutes = models.PositiveIntegerField(
+        _("minutes needed for a certificate"), default=30
+    )
+    retention_days = models.PositiveIntegerField(
+        _("keep personal data for (days after the last session)"),
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+    privacy_notice = models.TextField(
+        _("privacy notice"),
+        blank=True,
+        help_text=_("Shown beside the consent box; a standard notice is used when empty."),
+    )
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("registration settings")
+        verbose_name_plural = _("registration settings")
+
+    def __str__(self) -> str:
+        return str(self.activity)
+
+    def accepting_now(self) -> bool:
+        return self.is_open and (self.closes_at is None or timezone.now() < self.closes_at)
+
+
+class Question(models.Model):
+    """An extra question an organiser asks on the registration form."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Short answer")
+        CHOICE = "choice", _("One of a list")
+        YES_NO = "yes_no", _("Yes or no")
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="registration_questions"
+    )
+    label = models.CharField(_("question"), max_length=200)
+    label_local = models.CharField(_("question in Chinese"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.TextField(_("choices (one per line)"), blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class Profession(models.TextChoices):
+    PHYSICIAN = "physician", _("Physician")
+    NURSE = "nurse", _("Nurse")
+    THERAPIST = "therapist", _("Therapist")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    RESEARCHER = "researcher", _("Researcher")
+    STUDENT = "student", _("Student or trainee")
+    ADMINISTRATOR = "administrator", _("Administrator")
+    OTHER = "other", _("Other")
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITING = "waiting", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RegistrationQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(status=RegistrationStatus.CONFIRMED)
+
+    def waiting(self):
+        return self.filter(status=RegistrationStatus.WAITING).order_by("queued_at", "pk")
+
+
+class Registration(models.Model):
+    """One person's place (or place in the queue) for one activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("email"), max_length=254)
+    family_name = models.CharField(_("family name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    name_local = models.CharField(_("name in local script"), max_length=100, blank=True)
+    institution = models.CharField(_("institution"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    profession = models.CharField(
+        _("profession"), max_length=20, choices=Profession.choices, blank=True
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    language = models.CharField(_("language"), max_length=10, default="en")
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
+    )
+    consent_at = models.DateTimeField(_("consented to the privacy notice"))
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+    # Place in the waiting list: the time of joining it (re-joining goes to the back).
+    queued_at = models.DateTimeField(default=timezone.now, editable=False)
+    promoted_at = models.DateTimeField(_("moved from the waiting list"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    checked_in = models.BooleanField(_("checked in by hand"), default=False)
+    minutes_attended = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
+    confirmation = models.ForeignKey(
+        OutboundEmail,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmation email"),
+    )
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+    # The random key of the form (or API call) that made it: a second submit of the same
+    # form is recognised as the same person and shown their registration.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "email"],
+                condition=~Q(email=""),
+                name="registrations_one_per_email",
+            )
+        ]
+        indexes = [models.Index(fields=["activity", "status"], name="registrations_by_status")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} <{self.email}>"
+
+    def get_absolute_url(self) -> str:
+        from amity.registrations.links import self_service_token
+
+        return reverse("registrations:self", args=[self_service_token(self)])
+
+    @property
+    def display_name(self) -> str:
+        if self.erased_at:
+            return str(_("(erased)"))
+        latin = " ".join(part for part in (self.given_name, self.family_name) if part)
+        if self.name_local and self.name_local != latin:
+            return f"{self.name_local} ({latin})" if latin else self.name_local
+        return latin
+
+
+class MessageKind(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Confirmation")
+    WAITING = "waiting", _("Waiting list")
+    PROMOTION = "promotion", _("Place offered from the waiting list")
+    REMINDER = "reminder", _("Reminder")
+    CANCELLATION = "cancellation", _("Cancellation")
+    CERTIFICATE = "certificate", _("Certificate")
+    ANNOUNCEMENT = "announcement", _("Message from the organisers")
+
+
+class RegistrationEmail(models.Model):
+    """Which email a registrant was sent, and why: at most one of each kind per occasion
+    (the ``key``), so that a task run twice sends nothing twice."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    key = models.CharField(max_length=80, blank=True)
+    email = models.ForeignKey(OutboundEmail, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "kind", "key"], name="registrations_email_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}".strip()
+
+
+class Announcement(models.Model):
+    """A message from the organisers to all registrants or to a filter of them."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="announcements")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    filters = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    queued = models.PositiveIntegerField(_("queued"), default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class AttendanceImport(models.Model):
+    """One attendance report read into an activity, with what matched and what did not."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attendance_imports"
+    )
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20)
+    filename = models.CharField(_("file"), max_length=200)
+    rows = models.PositiveIntegerField(_("rows read"), default=0)
+    matched = models.PositiveIntegerField(_("registrants matched"), default=0)
+    report = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Certificate(models.Model):
+    """A certificate of attendance; its code is printed on the PDF and checked publicly."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="certificate"
+    )
+    code = models.CharField(_("verification code"), max_length=16, unique=True)
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now)
+    minutes = models.PositiveIntegerField(_("minutes attended"))
+    file = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("registrations:verify", args=[self.code])

@@ -1,0 +1,247 @@
+"""Writes for registrations. Every change of who holds a place happens inside one
+transaction that first takes the activity's lock, then recounts, then writes (pretix's
+rule): the limit holds whatever the concurrency, on SQLite (the transaction is IMMEDIATE,
+so it already holds the write lock) and on PostgreSQL (SELECT … FOR UPDATE on the
+activity's settings row)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amity.core.services import save_validated
+from amity.events.models import Activity
+from amity.registrations.models import (
+    MessageKind,
+    Question,
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+)
+
+
+class RegistrationClosed(Exception):
+    """The activity does not accept registrations now (the message says why)."""
+
+
+def settings_for(activity: Activity) -> RegistrationSettings | None:
+    return RegistrationSettings.objects.filter(activity=activity).first()
+
+
+def registration_settings_save(
+    *, activity: Activity, fields: Mapping[str, Any]
+) -> RegistrationSettings:
+    with transaction.atomic():
+        row = settings_for(activity) or RegistrationSettings(activity=activity)
+        previous_capacity = row.capacity if row.pk else None
+        save_validated(row, fields)
+        if row.capacity is None or (
+            previous_capacity is not None and row.capacity > previous_capacity
+        ):
+            _promote_waiting(activity=activity, settings_row=_locked_settings(activity))
+    from amity.registrations.reminders import reminders_schedule
+
+    transaction.on_commit(lambda: reminders_schedule(activity_id=activity.pk))
+    return row
+
+
+def question_save(*, question: Question, fields: Mapping[str, Any]) -> Question:
+    with transaction.atomic():
+        return save_validated(question, fields)
+
+
+def question_remove(*, activity: Activity, pk) -> int:
+    """Remove a question; answers already given stay in the registrations."""
+    with transaction.atomic():
+        return Question.objects.filter(activity=activity, pk=pk).delete()[0]
+
+
+def _locked_settings(activity: Activity) -> RegistrationSettings:
+    """Take the activity's registration lock and return its settings."""
+    return RegistrationSettings.objects.select_for_update().get(activity=activity)
+
+
+def _confirmed_count(activity: Activity) -> int:
+    return Registration.objects.filter(
+        activity=activity, status=RegistrationStatus.CONFIRMED
+    ).count()
+
+
+def _has_room(activity: Activity, settings_row: RegistrationSettings) -> bool:
+    return settings_row.capacity is None or _confirmed_count(activity) < settings_row.capacity
+
+
+def _notify(registration: Registration, kind: str, key: str = "") -> None:
+    """Ask a worker to email the registrant; the task row is written in this transaction,
+    so nothing is sent for a change that rolls back."""
+    from amity.registrations.tasks import registration_notify
+
+    registration_notify.enqueue(registration_id=registration.pk, kind=kind, key=key)
+
+
+def registration_create(
+    *, activity: Activity, fields: Mapping[str, Any], user=None, submission_key: str = ""
+) -> tuple[Registration, bool]:
+    """Register someone, or return their existing registration (same email: a second
+    submit, a double click). Returns the registration and whether it is new. Raises
+    RegistrationClosed when the activity does not accept registrations.
+
+    ``submission_key`` is the random key of the form or API call; callers show an existing
+    registration's details only to a request carrying the key that made it."""
+    email = fields["email"].strip().lower()
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            settings_row = _locked_settings(activity)
+        except RegistrationSettings.DoesNotExist:
+            raise RegistrationClosed(_("This activity does not take registrations.")) from None
+        existing = Registration.objects.filter(activity=activity, email=email).first()
+        if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+            return existing, False
+        if not settings_row.accepting_now():
+            raise RegistrationClosed(_("Registration for this activity is closed."))
+        status = (
+            RegistrationStatus.CONFIRMED
+            if _has_room(activity, settings_row)
+            else RegistrationStatus.WAITING
+        )
+        registration = existing or Registration(activity=activity)
+        for name, value in fields.items():
+            setattr(registration, name, value)
+        registration.email = email
+        registration.user = user if user is not None and user.is_authenticated else None
+        registration.status = status
+        registration.consent_at = now
+        registration.queued_at = now
+        registration.cancelled_at = None
+        registration.promoted_at = None
+        registration.submission_key = submission_key[:64]
+        registration.save()
+        occasion = now.strftime("%Y%m%d%H%M%S%f") if existing else ""
+        _notify(
+            registration,
+            MessageKind.CONFIRMATION
+            if status == RegistrationStatus.CONFIRMED
+            else MessageKind.WAITING,
+            key=occasion,
+        )
+    return registration, True
+
+
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel a registration; a freed place goes to the first person waiting, who is told.
+    Cancelling twice changes nothing."""
+    with transaction.atomic():
+        settings_row = _locked_settings(registration.activity)
+        registration = Registration.objects.get(pk=registration.pk)
+        if registration.status == RegistrationStatus.CANCELLED:
+            return registration
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at"])
+        _notify(registration, MessageKind.CANCELLATION, key=registration.cancelled_at.isoformat())
+        _promote_waiting(activity=registration.activity, settings_row=settings_row)
+    return registration
+
+
+def _promote_waiting(*, activity: Activity, settings_row: RegistrationSettings) -> int:
+    """Give free places to the people waiting longest. Call with the lock held."""
+    promoted = 0
+    while _has_room(activity, settings_row):
+        nxt = Registration.objects.filter(activity=activity).waiting().first()
+        if nxt is None:
+            break
+        nxt.status = RegistrationStatus.CONFIRMED
+        nxt.promoted_at = timezone.now()
+        nxt.save(update_fields=["status", "promoted_at"])
+        _notify(nxt, MessageKind.PROMOTION, key=nxt.promoted_at.isoformat())
+        promoted += 1
+    return promoted
+
+
+def registration_check_in(*, registration: Registration, present: bool) -> Registration:
+    with transaction.atomic():
+        registration.checked_in = present
+        registration.save(update_fields=["checked_in"])
+    return registration
+
+
+PERSONAL_FIELDS = ("email", "family_name", "given_name", "name_local", "answers", "time_zone")
+
+
+def registration_erase(*, registration: Registration) -> Registration:
+    """Erase a registrant's personal data. What is counted (status, country, profession,
+    institution, minutes) stays, without a name or address."""
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.erased_at:
+            return registration
+        if registration.status != RegistrationStatus.CANCELLED:
+            settings_row = _locked_settings(registration.activity)
+            was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+            registration.status = RegistrationStatus.CANCELLED
+            registration.cancelled_at = timezone.now()
+        else:
+            was_confirmed = False
+        registration.email = ""
+        registration.family_name = ""
+        registration.given_name = ""
+        registration.name_local = ""
+        registration.answers = {}
+        registration.time_zone = "UTC"
+        registration.user = None
+        registration.erased_at = timezone.now()
+        registration.save()
+        from amity.core.models import OutboundEmail
+
+        # Queued mail would carry the name and address: drop what has not left yet.
+        mail_ids = registration.emails.values_list("email_id", flat=True)
+        OutboundEmail.objects.filter(
+            pk__in=list(mail_ids), status__in=["queued", "retrying"]
+        ).update(status="failed", last_error="erased on request", body="", to=[], html_body="")
+        registration.emails.all().delete()
+        if was_confirmed:
+            _promote_waiting(activity=registration.activity, settings_row=settings_row)
+    return registration
+
+
+def registration_export(registration: Registration) -> dict[str, Any]:
+    """Everything Amity holds about one registrant, for a request to see it."""
+    activity = registration.activity
+    questions = {str(q.pk): q.label for q in activity.registration_questions.all()}
+    return {
+        "activity": activity.title,
+        "registered_at": registration.created_at.isoformat(),
+        "status": registration.status,
+        "email": registration.email,
+        "family_name": registration.family_name,
+        "given_name": registration.given_name,
+        "name_local": registration.name_local,
+        "institution": registration.institution,
+        "country": str(registration.country.code or ""),
+        "profession": registration.profession,
+        "time_zone": registration.time_zone,
+        "language": registration.language,
+        "answers": {questions.get(k, k): v for k, v in registration.answers.items()},
+        "consent_at": registration.consent_at.isoformat(),
+        "cancelled_at": registration.cancelled_at.isoformat()
+        if registration.cancelled_at
+        else None,
+        "checked_in": registration.checked_in,
+        "minutes_attended": registration.minutes_attended,
+        "emails": [
+            {
+                "kind": e.kind,
+                "queued_at": e.created_at.isoformat(),
+                "status": e.email.status if e.email else None,
+            }
+            for e in registration.emails.select_related("email")
+        ],
+    }
+
+
+def validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from amity.registrations import views
+
+app_name = "registrations"
+
+urlpatterns = [
+    path("activities/<int:pk>/register/", views.register, name="register"),
+    path("activities/<int:pk>/registrants/", views.registrants, name="registrants"),
+    path("activities/<int:pk>/registrants.<str:fmt>", views.export, name="export"),
+    path(
+        "activities/<int:pk>/registration-settings/",
+        views.registration_settings,
+        name="settings",
+    ),
+    path("activities/<int:pk>/registrants/message/", views.announce, name="announce"),
+    path("activities/<int:pk>/attendance-report/", views.attendance, name="attendance"),
+    path("registration/<str:token>/", views.self_service, name="self"),
+    path(
+        "registration/<str:token>/calendar.ics",
+        views.self_service_calendar,
+        name="self_calendar",
+    ),
+    path("registration/<str:token>/cancel/", views.self_service_cancel, name="self_cancel"),
+    path("registration/<str:token>/my-data.json", views.self_service_export, name="self_export"),
+    path("registration/<str:token>/erase/", views.self_service_erase, name="self_erase"),
+    path(
+        "registration/<str:token>/certificate.pdf",
+        views.self_service_certificate,
+        name="self_certificate",
+    ),
+    path("certificates/<str:code>/", views.verify, name="verify"),
+]

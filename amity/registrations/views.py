@@ -1,0 +1,405 @@
+"""Pages: public registration, the registrant's own page (through the signed link in every
+email), the organiser's view, attendance and certificates."""
+
+import json
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from amity.core import ratelimit
+from amity.core.paging import page_of, query_without
+from amity.events import permissions as event_permissions
+from amity.events.models import Activity
+from amity.registrations import exports, selectors, services
+from amity.registrations.announcements import announcement_create
+from amity.registrations.forms import (
+    AnnouncementForm,
+    QuestionForm,
+    RegistrationForm,
+    RegistrationSettingsForm,
+)
+from amity.registrations.links import registration_from_token
+from amity.registrations.mail import activity_calendar, local_time, upcoming_sessions
+from amity.registrations.models import Certificate, Question, Registration, RegistrationStatus
+
+
+def _open_activity(request, pk: int):
+    activity = event_permissions.get_activity_for_user(request.user, pk)
+    settings_row = services.settings_for(activity)
+    if settings_row is None:
+        raise Http404(_("This activity does not take registrations."))
+    return activity, settings_row
+
+
+def _person_fields(user) -> dict | None:
+    """What a logged-in colleague or partner contact registers with, from the directory."""
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    email = (person.email if person else "") or user.email if user.is_authenticated else ""
+    if not email or person is None:
+        return None
+    local = f"{person.family_name_local}{person.given_name_local}"
+    institution = person.institution
+    return {
+        "family_name": person.family_name,
+        "given_name": person.given_name,
+        "name_local": local,
+        "email": email.strip().lower(),
+        "institution": institution.name if institution else "",
+        "country": str(institution.country.code) if institution and institution.country else "",
+        "profession": "",
+        "time_zone": getattr(user, "time_zone", "") or "UTC",
+        "answers": {},
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def register(request, pk: int):
+    activity, settings_row = _open_activity(request, pk)
+    questions = list(activity.registration_questions.all())
+    one_click = _person_fields(request.user) if not questions else None
+    existing = None
+    if one_click:
+        existing = (
+            Registration.objects.filter(activity=activity, email=one_click["email"])
+            .exclude(status=RegistrationStatus.CANCELLED)
+            .first()
+        )
+    form = RegistrationForm(request.POST or None, questions=questions)
+    if request.method == "POST":
+        if not ratelimit.allow(request, "register", _rate()):
+            return _too_many(request)
+        if request.POST.get("one_click") and one_click:
+            fields = {**one_click, "language": request.LANGUAGE_CODE}
+            if fields["time_zone"] == "UTC":
+                fields["time_zone"] = request.POST.get("time_zone") or "UTC"
+            return _registered(request, activity, fields, key="", user=request.user)
+        if form.is_valid():
+            return _registered(
+                request,
+                activity,
+                form.registration_fields(),
+                key=request.POST.get("submission", ""),
+                user=request.user,
+            )
+    return render(
+        request,
+        "registrations/register.html",
+        {
+            "activity": activity,
+            "settings": settings_row,
+            "form": form,
+            "submission": secrets.token_urlsafe(16),
+            "one_click": one_click,
+            "existing": existing,
+            "counts": selectors.status_counts(activity) if settings_row.capacity else None,
+            "sessions": upcoming_sessions(activity)[:10],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _rate() -> int:
+    from django.conf import settings
+
+    return settings.AMITY_REGISTRATION_RATE
+
+
+def _too_many(request):
+    return render(
+        request,
+        "registrations/message.html",
+        {
+            "title": _("Too many attempts"),
+            "message": _("Too many registrations from your address. Wait a minute and try again."),
+        },
+        status=429,
+    )
+
+
+def _registered(request, activity, fields, *, key: str, user):
+    try:
+        registration, created = services.registration_create(
+            activity=activity, fields=fields, user=user, submission_key=key
+        )
+    except services.RegistrationClosed as closed:
+        return render(
+            request,
+            "registrations/message.html",
+            {"title": activity.title, "message": str(closed)},
+            status=409,
+        )
+    mine = (
+        created
+        or (key and registration.submission_key == key)
+        or (user.is_authenticated and registration.user_id == user.pk)
+    )
+    if mine:
+        return redirect(registration)
+    return render(
+        request,
+        "registrations/message.html",
+        {
+            "title": activity.title,
+            "message": _(
+                "This email address is already registered. The confirmation email sent to it "
+                "holds the link to the registration."
+            ),
+        },
+    )
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = registration_from_token(token)
+    if registration is None or registration.erased_at:
+        raise Http404(_("This link is not valid (any more)."))
+    return registration
+
+
+@require_safe
+def self_service(request, token: str):
+    registration = _registration_or_404(token)
+    activity = registration.activity
+    times = [
+        (s, local_time(s.starts_at, s.ends_at, registration.time_zone))
+        for s in upcoming_sessions(activity)
+    ]
+    position = None
+    if registration.status == RegistrationStatus.WAITING:
+        position = (
+            Registration.objects.filter(activity=activity)
+            .waiting()
+            .filter(queued_at__lte=registration.queued_at)
+            .count()
+        )
+    certificate = Certificate.objects.filter(registration=registration).first()
+    return render(
+        request,
+        "registrations/self_service.html",
+        {
+            "registration": registration,
+            "activity": activity,
+            "times": times,
+            "position": position,
+            "token": token,
+            "certificate": certificate,
+        },
+    )
+
+
+@require_safe
+def self_service_calendar(request, token: str):
+    registration = _registration_or_404(token)
+    response = HttpResponse(
+        activity_calendar(registration.activity), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="activity-{registration.activity_id}.ics"'
+    )
+    return response
+
+
+@require_POST
+def self_service_cancel(request, token: str):
+    registration = _registration_or_404(token)
+    services.registration_cancel(registration=registration)
+    messages.success(request, _("Your registration is cancelled."))
+    return redirect("registrations:self", token=token)
+
+
+@require_safe
+def self_service_export(request, token: str):
+    registration = _registration_or_404(token)
+    data = json.dumps(services.registration_export(registration), ensure_ascii=False, indent=2)
+    response = HttpResponse(data, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-registration.json"'
+    return response
+
+
+@require_POST
+def self_service_erase(request, token: str):
+    registration = _registration_or_404(token)
+    services.registration_erase(registration=registration)
+    return render(
+        request,
+        "registrations/message.html",
+        {
+            "title": _("Your data is erased"),
+            "message": _(
+                "Your name, email address and answers are erased and your place is released."
+            ),
+        },
+    )
+
+
+@require_safe
+def self_service_certificate(request, token: str):
+    registration = _registration_or_404(token)
+    certificate = get_object_or_404(Certificate, registration=registration)
+    from amity.registrations.certify import certificate_pdf
+
+    return FileResponse(
+        certificate_pdf(certificate),
+        as_attachment=True,
+        filename=f"certificate-{certificate.code}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@require_safe
+def verify(request, code: str):
+    certificate = (
+        Certificate.objects.select_related("registration__activity")
+        .filter(code=code.strip().upper())
+        .first()
+    )
+    return render(
+        request,
+        "registrations/verify.html",
+        {"certificate": certificate, "code": code},
+        status=200 if certificate else 404,
+    )
+
+
+# ----- organiser's view -------------------------------------------------------------
+
+
+def _managed(request, pk: int) -> Activity:
+    activity = event_permissions.get_activity_for_edit(request.user, pk)
+    return activity
+
+
+@login_required
+@require_safe
+def registrants(request, pk: int):
+    activity = _managed(request, pk)
+    settings_row = services.settings_for(activity)
+    filters = selectors.RegistrantFilters.from_dict(request.GET)
+    qs = selectors.registrants(activity, filters)
+    return render(
+        request,
+        "registrations/registrants.html",
+        {
+            "activity": activity,
+            "settings": settings_row,
+            "filters": filters,
+            "page": page_of(request, qs, per_page=50),
+            "query": query_without(request, "page"),
+            "counts": selectors.status_counts(activity),
+            "matching": qs.count(),
+            "by_country": selectors.breakdown(qs, "country"),
+            "by_institution": selectors.breakdown(qs, "institution"),
+            "by_profession": selectors.breakdown(qs, "profession"),
+            "waiting": selectors.waiting_list(activity),
+            "statuses": RegistrationStatus.choices,
+        },
+    )
+
+
+@login_required
+@require_safe
+def export(request, pk: int, fmt: str):
+    activity = _managed(request, pk)
+    filters = selectors.RegistrantFilters.from_dict(request.GET)
+    qs = selectors.registrants(activity, filters)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(
+            exports.as_csv(activity, qs), content_type="text/csv; charset=utf-8"
+        )
+        name = f"registrants-{activity.pk}-{stamp}.csv"
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            exports.as_xlsx(activity, qs),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        name = f"registrants-{activity.pk}-{stamp}.xlsx"
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registration_settings(request, pk: int):
+    activity = _managed(request, pk)
+    row = services.settings_for(activity)
+    form = RegistrationSettingsForm(request.POST or None, instance=row)
+    question_form = QuestionForm(request.POST or None, prefix="question")
+    if request.method == "POST" and request.POST.get("add_question"):
+        form = RegistrationSettingsForm(instance=row)
+        if question_form.is_valid():
+            services.question_save(
+                question=Question(activity=activity), fields=question_form.cleaned_data
+            )
+            messages.success(request, _("The question was added."))
+            return redirect("registrations:settings", pk=activity.pk)
+    elif request.method == "POST" and request.POST.get("remove_question"):
+        services.question_remove(activity=activity, pk=request.POST["remove_question"])
+        messages.success(request, _("The question was removed."))
+        return redirect("registrations:settings", pk=activity.pk)
+    elif request.method == "POST":
+        question_form = QuestionForm(prefix="question")
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            fields["reminder_minutes"] = form.cleaned_data["reminders"]
+            services.registration_settings_save(activity=activity, fields=fields)
+            messages.success(request, _("Registration settings saved."))
+            return redirect("registrations:registrants", pk=activity.pk)
+    return render(
+        request,
+        "registrations/settings.html",
+        {
+            "activity": activity,
+            "form": form,
+            "question_form": question_form,
+            "questions": activity.registration_questions.all(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def announce(request, pk: int):
+    activity = _managed(request, pk)
+    filters = selectors.RegistrantFilters.from_dict(request.GET)
+    recipients = selectors.registrants(activity, filters).exclude(email="").count()
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        announcement = announcement_create(
+            activity=activity,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            filters=filters,
+            user=request.user,
+        )
+        messages.success(
+            request,
+            _("Your message is being sent to %(n)s registrants.") % {"n": announcement.recipients},
+        )
+        return redirect("registrations:registrants", pk=activity.pk)
+    return render(
+        request,
+        "registrations/announce.html",
+        {
+            "activity": activity,
+            "form": form,
+            "filters": filters,
+            "recipients": recipients,
+            "announcements": activity.announcements.all()[:20],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk: int):
+    raise Http404  # wired once the attendance parsers land

@@ -1,0 +1,217 @@
+"""Public registration: the form, the waiting list, idempotency, bots and floods."""
+
+import icalendar
+import pytest
+from django.test import Client
+
+from amity.registrations import services
+from amity.registrations.models import Registration
+from tests.registrations.conftest import registrant
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _register(client, activity, data):
+    return client.post(f"/activities/{activity.pk}/register/", data)
+
+
+def test_anyone_registers_and_gets_a_confirmation_with_the_time_in_their_zone(
+    webinar, smtp_server, run_worker
+):
+    client = Client()
+    page = client.get(f"/activities/{webinar.pk}/register/")
+    assert "Register for Paediatric Endocrinology Webinar" in page.text
+
+    response = _register(
+        client,
+        webinar,
+        registrant(1, time_zone="America/Los_Angeles", name_local="张伟", submission="k1"),
+    )
+
+    registration = Registration.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == registration.get_absolute_url()
+    assert registration.status == "confirmed"
+    assert registration.name_local == "张伟"
+    own_page = client.get(response["Location"])
+    assert "Confirmed" in own_page.text
+    assert "Friday 16 April 2027, 17:00–18:30 (America/Los_Angeles, UTC-7)" in own_page.text
+
+    run_worker()
+    run_worker()
+    (message,) = smtp_server.messages
+    assert message["To"] == "zhang1@hospital.example.cn"
+    assert message["Subject"] == "You are registered: Paediatric Endocrinology Webinar"
+    body = message.get_body(("plain",)).get_content()
+    assert "Friday 16 April 2027, 17:00–18:30 (America/Los_Angeles, UTC-7)" in body
+    assert "https://meeting.example.org/j/123456" in body
+    assert "http://localhost:8000/registration/" in body
+    (invite,) = list(message.iter_attachments())
+    calendar = icalendar.Calendar.from_ical(invite.get_payload(decode=True))
+    (event,) = calendar.walk("VEVENT")
+    assert event["SUMMARY"] == "Paediatric Endocrinology Webinar"
+    assert event.decoded("DTSTART").astimezone().isoformat() == (
+        webinar.sessions.get().starts_at.astimezone().isoformat()
+    )
+    registration.refresh_from_db()
+    assert registration.confirmation.status == "sent"
+
+
+def test_chinese_registrant_gets_the_email_in_chinese(webinar, smtp_server, run_worker):
+    client = Client(headers={"accept-language": "zh-hans"})
+    _register(client, webinar, registrant(2, name_local="张伟", submission="k2"))
+
+    run_worker()
+    run_worker()
+
+    (message,) = smtp_server.messages
+    assert message["Subject"].strip() == "报名成功：儿科内分泌网络研讨会"
+    assert "2027年4月17日 星期六, 08:00–09:30 (Asia/Shanghai, UTC+8)" in (
+        message.get_body(("plain",)).get_content()
+    )
+
+
+def test_each_bad_field_gets_its_own_message_and_nothing_is_stored(webinar):
+    response = _register(
+        Client(),
+        webinar,
+        {"family_name": "", "email": "not-an-address", "time_zone": "Mars/Olympus"},
+    )
+
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["family_name"] == ["This field is required."]
+    assert errors["email"] == ["Enter a valid email address."]
+    assert errors["time_zone"] == [
+        "“Mars/Olympus” is not a time zone; use a name like Asia/Shanghai."
+    ]
+    assert errors["consent"] == ["This field is required."]
+    assert Registration.objects.count() == 0
+
+
+def test_the_same_form_sent_twice_makes_one_registration_and_shows_it(webinar):
+    client = Client()
+    data = registrant(3, submission="same-form")
+
+    first = _register(client, webinar, data)
+    second = _register(client, webinar, data)
+
+    assert Registration.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_someone_else_registering_a_known_address_does_not_see_the_registration(webinar):
+    _register(Client(), webinar, registrant(4, submission="mine"))
+
+    response = _register(Client(), webinar, registrant(4, submission="someone-else"))
+
+    assert Registration.objects.count() == 1
+    assert "This email address is already registered." in response.text
+    assert "zhang4" not in response.text
+
+
+def test_a_bot_filling_the_hidden_field_is_refused(webinar):
+    response = _register(Client(), webinar, registrant(5, website="http://spam.example"))
+
+    assert response.status_code == 422
+    assert Registration.objects.count() == 0
+
+
+def test_one_address_is_limited_per_minute(webinar, settings):
+    settings.AMITY_REGISTRATION_RATE = 3
+    client = Client()
+    codes = [_register(client, webinar, registrant(n)).status_code for n in range(5)]
+
+    assert codes == [302, 302, 302, 429, 429]
+    assert Registration.objects.count() == 3
+
+
+def test_full_activity_puts_people_on_the_waiting_list_and_a_cancellation_promotes_the_first(
+    webinar, smtp_server, run_worker
+):
+    services.registration_settings_save(activity=webinar, fields={"capacity": 2})
+    client = Client()
+    for n in range(4):
+        _register(client, webinar, registrant(n))
+    people = {r.email.split("@")[0]: r for r in Registration.objects.all()}
+    assert [people[f"zhang{n}"].status for n in range(4)] == [
+        "confirmed",
+        "confirmed",
+        "waiting",
+        "waiting",
+    ]
+    run_worker()
+    run_worker()
+    subjects = sorted(m["Subject"].split(":")[0] for m in smtp_server.messages)
+    assert subjects == ["You are on the waiting list"] * 2 + ["You are registered"] * 2
+    waiting_body = (
+        next(m for m in smtp_server.messages if m["To"] == "zhang3@hospital.example.cn")
+        .get_body(("plain",))
+        .get_content()
+    )
+    assert "in position 2" in waiting_body
+
+    cancel = client.post(people["zhang0"].get_absolute_url() + "cancel/")
+    assert cancel.status_code == 302
+    run_worker()
+    run_worker()
+
+    statuses = dict(Registration.objects.values_list("email", "status"))
+    assert statuses["zhang0@hospital.example.cn"] == "cancelled"
+    assert statuses["zhang2@hospital.example.cn"] == "confirmed"
+    assert statuses["zhang3@hospital.example.cn"] == "waiting"
+    promotion = [m for m in smtp_server.messages if m["Subject"].startswith("A place is yours")]
+    assert [m["To"] for m in promotion] == ["zhang2@hospital.example.cn"]
+
+
+def test_raising_the_limit_lets_the_waiting_list_in(webinar):
+    services.registration_settings_save(activity=webinar, fields={"capacity": 1})
+    for n in range(3):
+        _register(Client(), webinar, registrant(n))
+
+    services.registration_settings_save(activity=webinar, fields={"capacity": 2})
+
+    assert list(Registration.objects.values_list("status", flat=True)) == [
+        "confirmed",
+        "confirmed",
+        "waiting",
+    ]
+
+
+def test_closed_registration_says_so(webinar):
+    services.registration_settings_save(activity=webinar, fields={"is_open": False})
+
+    response = _register(Client(), webinar, registrant(1))
+
+    assert response.status_code == 409
+    assert "Registration for this activity is closed." in response.text
+    assert Registration.objects.count() == 0
+
+
+def test_a_colleague_registers_with_one_click(webinar, world, login):
+    client = login(world.staff)
+    page = client.get(f"/activities/{webinar.pk}/register/")
+    assert "Register with one click" in page.text
+
+    response = client.post(
+        f"/activities/{webinar.pk}/register/", {"one_click": "1", "time_zone": "Europe/Rome"}
+    )
+
+    registration = Registration.objects.get()
+    assert response["Location"] == registration.get_absolute_url()
+    assert registration.email == world.staff.person.email.lower()
+    assert registration.family_name == world.staff.person.family_name
+    assert registration.user == world.staff
+    again = client.get(f"/activities/{webinar.pk}/register/")
+    assert "You are registered." in again.text
+
+
+def test_self_service_page_needs_the_signed_link(webinar):
+    client = Client()
+    response = _register(client, webinar, registrant(7))
+    url = response["Location"]
+
+    tampered = url.replace("/registration/", "/registration/0")
+    assert client.get(tampered).status_code == 404
+    assert client.post(tampered + "cancel/").status_code == 404
+    assert Registration.objects.get().status == "confirmed"
