@@ -1,6 +1,8 @@
 """A real SMTP server on loopback (aiosmtpd) that can be told to fail for a while."""
 
+import asyncio
 import socket
+import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -14,8 +16,25 @@ class RecordingHandler:
     messages: list[EmailMessage] = field(default_factory=list)
     failures_left: int = 0
     refused: int = 0
+    delay: float = 0.0  # seconds to take over each message, like a busy server
+    # Stop answering in the middle of the message after this many were received (before the
+    # message is accepted), until released: the moment to kill a sender mid-way.
+    hold_after: int | None = None
+    holding: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if self.hold_after is not None and len(self.messages) >= self.hold_after:
+            self.hold_after = None
+            self.holding.set()
+            while not self.released.is_set():
+                await asyncio.sleep(0.01)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope: Envelope) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.failures_left > 0:
             self.failures_left -= 1
             self.refused += 1

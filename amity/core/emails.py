@@ -12,13 +12,15 @@ the server's "250 OK" and the commit that follows it, a few hundred microseconds
 Message-ID is the same on every attempt so that the receiving side can recognise it.
 """
 
+import contextlib
 import logging
 import os
+import smtplib
 import socket
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -110,8 +112,53 @@ def _claim(email_id: int) -> OutboundEmail | None:
     return email
 
 
-def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+_connection = None
+_connection_key = None
+
+
+def _mail_connection():
+    """One connection to the mail server per worker process, kept open between emails: no
+    handshake per message, and the moment between the server's "250 OK" and our record of
+    it is as short as it can be (no QUIT in between). Returns it and whether it was used
+    before."""
+    global _connection, _connection_key
+    key = (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT)
+    if _connection is not None and key == _connection_key:
+        return _connection, True
+    _drop_mail_connection()
+    _connection = get_connection()
+    _connection.open()
+    _connection_key = key
+    return _connection, False
+
+
+def _drop_mail_connection() -> None:
+    global _connection
+    if _connection is not None:
+        with contextlib.suppress(Exception):  # the connection is being thrown away
+            _connection.close()
+        _connection = None
+
+
+def _deliver(email: OutboundEmail) -> None:
+    connection, reused = _mail_connection()
+    try:
+        _message(email, connection).send()
+    except (smtplib.SMTPServerDisconnected, ConnectionError):
+        _drop_mail_connection()
+        if not reused:
+            raise
+        # The server closed a connection that sat idle: nothing was accepted; try afresh.
+        connection, _ = _mail_connection()
+        _message(email, connection).send()
+    except Exception:
+        _drop_mail_connection()
+        raise
+
+
+def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
+        connection=connection,
         subject=email.subject,
         body=email.body,
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
@@ -136,7 +183,7 @@ def email_send(*, email_id: int) -> OutboundEmail.Status | None:
     if email is None:
         return None
     try:
-        _message(email).send()
+        _deliver(email)
     except Exception as exc:
         failure = exc
     else:

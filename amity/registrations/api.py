@@ -7,7 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from amity.core import ratelimit
@@ -128,11 +128,13 @@ def register(request, activity_id: int, payload: RegistrationIn):
     ``Idempotency-Key`` header as the one that made it; otherwise it only says the address
     is registered (the link is in the confirmation email)."""
     if not ratelimit.allow(request, "register", settings.AMITY_REGISTRATION_RATE):
-        return 429, {"detail": _("Too many registrations from your address. Wait a minute.")}
+        return Status(
+            429, {"detail": _("Too many registrations from your address. Wait a minute.")}
+        )
     activity = event_permissions.activities_visible_to(request.user).filter(pk=activity_id).first()
     settings_row = services.settings_for(activity) if activity else None
     if settings_row is None:
-        return 404, {"detail": _("This activity does not take registrations.")}
+        return Status(404, {"detail": _("This activity does not take registrations.")})
     questions = list(activity.registration_questions.all())
     data = payload.dict()
     for question in questions:
@@ -145,7 +147,7 @@ def register(request, activity_id: int, payload: RegistrationIn):
         form = RegistrationForm(data, questions=questions)
         if not form.is_valid():
             errors = {name: list(messages) for name, messages in form.errors.items()}
-            return 422, {"detail": _("Please correct the errors."), "errors": errors}
+            return Status(422, {"detail": _("Please correct the errors."), "errors": errors})
         fields = form.registration_fields()
     key = request.headers.get("Idempotency-Key", "")[:64]
     try:
@@ -153,17 +155,20 @@ def register(request, activity_id: int, payload: RegistrationIn):
             activity=activity, fields=fields, submission_key=key
         )
     except services.RegistrationClosed as closed:
-        return 409, {"detail": str(closed)}
+        return Status(409, {"detail": str(closed)})
     if created:
-        return 201, _out(registration)
+        return Status(201, _out(registration))
     if key and registration.submission_key == key:
-        return 200, _out(registration)
-    return 200, {
-        "detail": _(
-            "This email address is already registered. The confirmation email sent to it "
-            "holds the link to the registration."
-        )
-    }
+        return Status(200, _out(registration))
+    return Status(
+        200,
+        {
+            "detail": _(
+                "This email address is already registered. The confirmation email sent to it "
+                "holds the link to the registration."
+            )
+        },
+    )
 
 
 @router.post(
@@ -174,11 +179,11 @@ def register(request, activity_id: int, payload: RegistrationIn):
 )
 def cancel(request, payload: CancelIn):
     if not ratelimit.allow(request, "cancel", settings.AMITY_REGISTRATION_RATE):
-        return 429, {"detail": _("Too many attempts from your address. Wait a minute.")}
+        return Status(429, {"detail": _("Too many attempts from your address. Wait a minute.")})
     registration = registration_from_token(payload.token)
     if registration is None or registration.erased_at:
-        return 404, {"detail": _("This link is not valid (any more).")}
-    return 200, _out(services.registration_cancel(registration=registration))
+        return Status(404, {"detail": _("This link is not valid (any more).")})
+    return Status(200, _out(services.registration_cancel(registration=registration)))
 
 
 @router.get(
