@@ -1,6 +1,165 @@
-"""Demo data for registrations (loaded by ``manage load_demo``; safe to run twice)."""
+"""Demo registrations: the 2020 talk to nearly 10,000 (held: registrants with their minutes
+attended and certificates), and an upcoming nationwide webinar open for registration,
+with a limited companion workshop that is full and has a waiting list.
+
+Loading twice adds nothing (activities are found by title)."""
+
+import random
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from amity.directory.models import Department, Language
+from amity.events import services as event_services
+from amity.events import timing
+from amity.events.models import Activity
+from amity.registrations import services
+from amity.registrations.models import Question, Registration, RegistrationStatus
+
+TALK_2020 = "Diagnosis and Management of Pediatric Diseases under COVID-19"
+WEBINAR = "Nationwide Webinar: Growth Disorders in Children"
+WORKSHOP = "Hands-on Workshop: Paediatric Growth Assessment"
+
+FAMILY = [
+    ("Wang", "王"), ("Li", "李"), ("Zhang", "张"), ("Liu", "刘"), ("Chen", "陈"),
+    ("Yang", "杨"), ("Huang", "黄"), ("Zhao", "赵"), ("Wu", "吴"), ("Zhou", "周"),
+]  # fmt: skip
+GIVEN = [("Wei", "伟"), ("Fang", "芳"), ("Min", "敏"), ("Jing", "静"), ("Lei", "磊"),
+         ("Yan", "燕"), ("Jun", "军"), ("Hui", "慧"), ("Qiang", "强"), ("Na", "娜")]  # fmt: skip
+HOSPITALS = [
+    ("Children's Hospital of Fudan University", "CN"),
+    ("Beijing Children's Hospital", "CN"),
+    ("Shenzhen Children's Hospital", "CN"),
+    ("Wuhan Children's Hospital", "CN"),
+    ("Guangzhou Women and Children's Medical Center", "CN"),
+    ("Kunming Children's Hospital", "CN"),
+    ("National Taiwan University Hospital", "TW"),
+    ("KK Women's and Children's Hospital", "SG"),
+    ("Loma Linda University Children's Hospital", "US"),
+    ("Hospital das Clínicas", "BR"),
+]
+ZONES = {"CN": "Asia/Shanghai", "TW": "Asia/Taipei", "SG": "Asia/Singapore",
+         "US": "America/Los_Angeles", "BR": "America/Sao_Paulo"}  # fmt: skip
+PROFESSIONS = ["physician"] * 6 + ["nurse"] * 2 + ["student", "researcher"]
 
 
+def _people(count: int, seed: int):
+    rng = random.Random(seed)  # noqa: S311 - demo data
+    for n in range(count):
+        family, family_zh = rng.choice(FAMILY)
+        given, given_zh = rng.choice(GIVEN)
+        hospital, country = rng.choice(HOSPITALS)
+        chinese = country in ("CN", "TW", "SG")
+        yield {
+            "family_name": family,
+            "given_name": given,
+            "name_local": f"{family_zh}{given_zh}" if chinese else "",
+            "email": f"{given.lower()}.{family.lower()}.{seed}.{n}@hospital.example.cn",
+            "institution": hospital,
+            "country": country,
+            "profession": rng.choice(PROFESSIONS),
+            "time_zone": ZONES[country],
+            "language": "zh-hans" if country == "CN" else "en",
+        }
+
+
+def _bulk(activity: Activity, people, *, status=RegistrationStatus.CONFIRMED, minutes=None):
+    """Demo rows written directly (no emails go out for them)."""
+    now = timezone.now()
+    rng = random.Random(activity.pk)  # noqa: S311 - demo data
+    rows = []
+    for n, fields in enumerate(people):
+        at = now - timedelta(minutes=5 * n)
+        rows.append(
+            Registration(
+                activity=activity,
+                status=status,
+                consent_at=at,
+                created_at=at,
+                queued_at=at,
+                minutes_attended=rng.choice(minutes) if minutes else None,
+                **fields,
+            )
+        )
+    Registration.objects.bulk_create(rows)
+    return len(rows)
+
+
+@transaction.atomic
 def load_demo_registrations() -> int:
-    """Add the demo's registrations; return how many new rows were made."""
-    return 0
+    created = 0
+    talk = Activity.objects.filter(title=TALK_2020).first()
+    if talk is not None and not hasattr(talk, "registration_settings"):
+        services.registration_settings_save(
+            activity=talk,
+            fields={"capacity": None, "is_open": False, "certificate_minimum_minutes": 45},
+        )
+        created += _bulk(talk, _people(240, seed=2020), minutes=[0, 20, 50, 75, 88, 90])
+
+    if not Activity.objects.filter(title=WEBINAR).exists():
+        endocrinology = Department.objects.filter(slug="endocrinology").first()
+        webinar = event_services.activity_create(
+            fields={
+                "title": WEBINAR,
+                "title_local": "全国网络研讨会：儿童生长障碍",
+                "kind": "webinar",
+                "status": "confirmed",
+                "visibility": "public",
+                "department": endocrinology,
+                "time_zone": "Asia/Shanghai",
+                "video_provider": "zoom",
+                "video_url": "https://zoom.us/j/3333333333",
+                "expected_audience": 10000,
+                "description": "Paediatricians of the whole country learn how to assess and "
+                "treat growth disorders, with Prof. Fu Junfen and Prof. Ron Rosenfeld. "
+                "Open to everyone; register to receive the link.",
+            },
+            languages=Language.objects.filter(code__in=["en", "zh"]),
+        )
+        day = timezone.localdate() + timedelta(days=14)
+        event_services.session_create(
+            activity=webinar,
+            starts_at=timing.resolve_local(datetime.combine(day, time(14, 0)), "Asia/Shanghai"),
+            duration_minutes=90,
+            time_zone="Asia/Shanghai",
+        )
+        services.registration_settings_save(activity=webinar, fields={"capacity": 10000})
+        Question.objects.create(
+            activity=webinar,
+            label="Years in paediatric practice",
+            label_local="儿科从业年限",
+            kind=Question.Kind.CHOICE,
+            choices="Under 5\n5 to 15\nOver 15",
+            position=1,
+        )
+        created += _bulk(webinar, _people(180, seed=2026))
+
+        workshop = event_services.activity_create(
+            fields={
+                "title": WORKSHOP,
+                "title_local": "实操工作坊：儿童生长评估",
+                "kind": "classroom",
+                "status": "confirmed",
+                "visibility": "public",
+                "department": endocrinology,
+                "time_zone": "Asia/Shanghai",
+                "video_provider": "tencent",
+                "video_url": "https://meeting.tencent.com/dm/demo-workshop",
+                "description": "Small-group practice after the webinar; 20 places.",
+            },
+            languages=Language.objects.filter(code__in=["zh"]),
+        )
+        event_services.session_create(
+            activity=workshop,
+            starts_at=timing.resolve_local(
+                datetime.combine(day + timedelta(days=1), time(9, 0)), "Asia/Shanghai"
+            ),
+            duration_minutes=120,
+            time_zone="Asia/Shanghai",
+        )
+        services.registration_settings_save(activity=workshop, fields={"capacity": 20})
+        people = list(_people(26, seed=2027))
+        created += _bulk(workshop, people[:20])
+        created += _bulk(workshop, people[20:], status=RegistrationStatus.WAITING)
+    return created

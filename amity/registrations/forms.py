@@ -41,7 +41,6 @@ class RegistrationForm(forms.Form):
     time_zone = forms.CharField(
         label=_("Your time zone"),
         max_length=64,
-        initial="UTC",
         help_text=_("Times in your emails are shown in this zone."),
     )
     consent = forms.BooleanField(label=_("I agree to the privacy notice."))

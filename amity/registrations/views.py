@@ -23,6 +23,7 @@ from amity.registrations.forms import (
     QuestionForm,
     RegistrationForm,
     RegistrationSettingsForm,
+    valid_zone,
 )
 from amity.registrations.links import registration_from_token
 from amity.registrations.mail import activity_calendar, local_time, upcoming_sessions
@@ -70,7 +71,12 @@ def register(request, pk: int):
             .exclude(status=RegistrationStatus.CANCELLED)
             .first()
         )
-    form = RegistrationForm(request.POST or None, questions=questions)
+    remembered = request.COOKIES.get("amity_tz", "")
+    form = RegistrationForm(
+        request.POST or None,
+        questions=questions,
+        initial={"time_zone": remembered if valid_zone(remembered) else ""},
+    )
     if request.method == "POST":
         if not ratelimit.allow(request, "register", _rate()):
             return _too_many(request)

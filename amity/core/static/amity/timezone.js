@@ -3,6 +3,17 @@
 // overwritten here.
 (function () {
   "use strict";
+  // Forms asking for the person's own zone (registration) start with the browser's.
+  document.addEventListener("DOMContentLoaded", function () {
+    var browserZone;
+    try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    document.querySelectorAll("input[data-fill-zone]").forEach(function (input) {
+      if (!input.value && browserZone) { input.value = browserZone; }
+    });
+  });
+})();
+(function () {
+  "use strict";
   var cookie = "amity_tz";
   var has = document.cookie.split("; ").some(function (c) { return c.indexOf(cookie + "=") === 0; });
   if (has) { return; }
