@@ -26,16 +26,30 @@ def reminders_schedule_session(*, session: Session) -> int:
     if settings_row is None or session.status == SessionStatus.CANCELLED:
         return 0
     now = timezone.now()
+    starts_at = session.starts_at.isoformat()
     queued = 0
     for minutes in settings_row.reminder_minutes:
         due = session.starts_at - timedelta(minutes=minutes)
-        if due <= now:
+        if due <= now or _already_queued(session.pk, minutes, starts_at):
             continue
         send_reminders.using(run_after=due).enqueue(
-            session_id=session.pk, minutes=minutes, starts_at=session.starts_at.isoformat()
+            session_id=session.pk, minutes=minutes, starts_at=starts_at
         )
         queued += 1
     return queued
+
+
+def _already_queued(session_id: int, minutes: int, starts_at: str) -> bool:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(
+        task_path="amity.registrations.tasks.send_reminders",
+        status=TaskResultStatus.READY,
+        args_kwargs__kwargs__session_id=session_id,
+        args_kwargs__kwargs__minutes=minutes,
+        args_kwargs__kwargs__starts_at=starts_at,
+    ).exists()
 
 
 def reminders_schedule(*, activity_id: int) -> int:
