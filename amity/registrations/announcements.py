@@ -6,8 +6,17 @@ from django.utils import timezone
 
 from amity.events.models import Activity
 from amity.registrations.mail import registration_email_queue
-from amity.registrations.models import Announcement, MessageKind
+from amity.registrations.models import Announcement, MessageKind, RegistrationStatus
 from amity.registrations.selectors import RegistrantFilters, registrants
+
+
+def recipients(activity: Activity, filters: RegistrantFilters):
+    """Who a message goes to: the filter's registrants with an address; people who
+    cancelled only when the filter asks for them."""
+    qs = registrants(activity, filters).exclude(email="")
+    if not filters.status:
+        qs = qs.exclude(status=RegistrationStatus.CANCELLED)
+    return qs
 
 
 def announcement_create(
@@ -23,7 +32,7 @@ def announcement_create(
             body=body,
             filters=filters.as_dict(),
             created_by=user,
-            recipients=registrants(activity, filters).exclude(email="").count(),
+            recipients=recipients(activity, filters).count(),
         )
         send_announcement.enqueue(announcement_id=announcement.pk)
     return announcement
@@ -33,9 +42,7 @@ def announcement_send(*, announcement_id: int) -> int:
     """Queue the message to each recipient once (safe to run twice, or after a crash)."""
     announcement = Announcement.objects.select_related("activity").get(pk=announcement_id)
     filters = RegistrantFilters.from_dict(announcement.filters)
-    ids = list(
-        registrants(announcement.activity, filters).exclude(email="").values_list("pk", flat=True)
-    )
+    ids = list(recipients(announcement.activity, filters).values_list("pk", flat=True))
     queued = 0
     for pk in ids:
         if registration_email_queue(

@@ -18,6 +18,7 @@ from amity.events import permissions as event_permissions
 from amity.events.models import Activity
 from amity.registrations import exports, selectors, services
 from amity.registrations.announcements import announcement_create
+from amity.registrations.announcements import recipients as announcement_recipients
 from amity.registrations.forms import (
     AnnouncementForm,
     QuestionForm,
@@ -376,7 +377,7 @@ def registration_settings(request, pk: int):
 def announce(request, pk: int):
     activity = _managed(request, pk)
     filters = selectors.RegistrantFilters.from_dict(request.GET)
-    recipients = selectors.registrants(activity, filters).exclude(email="").count()
+    recipients = announcement_recipients(activity, filters).count()
     form = AnnouncementForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         announcement = announcement_create(
