@@ -12,6 +12,7 @@ from benchmarks import feed, planner
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "feed": feed.main,
     "planner": planner.run,
+    "search": lambda argv: __import__("benchmarks.search").search.main(argv),
 }
 
 
