@@ -219,6 +219,9 @@ AMITY_SITE_URL = os.environ.get("AMITY_SITE_URL", "http://localhost:8000").rstri
 AMITY_REGISTRATION_RATE = int(os.environ.get("AMITY_REGISTRATION_RATE", "20"))
 AMITY_CLIENT_IP_HEADER = os.environ.get("AMITY_CLIENT_IP_HEADER", "")
 
+# Processes that draw certificates in bulk (in a worker; 1 draws in the worker itself).
+AMITY_CERTIFICATE_PROCESSES = int(os.environ.get("AMITY_CERTIFICATE_PROCESSES", "2"))
+
 # HTTPS hardening is on unless the site is served over plain HTTP (the demo, a test).
 HTTPS = env_bool("AMITY_HTTPS", not (DEBUG or DEMO))
 SECURE_SSL_REDIRECT = HTTPS

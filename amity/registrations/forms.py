@@ -179,3 +179,63 @@ class AnnouncementForm(forms.Form):
 
 def max_upload_bytes() -> int:
     return settings.AMITY_MAX_UPLOAD_MB * 1024 * 1024
+
+
+class AttendanceReportForm(forms.Form):
+    """An attendance report to read: Zoom or Tencent Meeting are recognised by their
+    columns; any other table needs the columns named."""
+
+    file = forms.FileField(label=_("Attendance report (CSV or Excel)"))
+    session = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=None,
+        required=False,
+        empty_label=_("The whole activity"),
+        help_text=_("Reading a report for the same session again replaces the earlier one."),
+    )
+    time_zone = forms.CharField(
+        label=_("Time zone of the times in the report"),
+        max_length=64,
+        help_text=_("The zone of the account that exported it, e.g. Asia/Shanghai."),
+    )
+    name_column = forms.CharField(label=_("Column with the name"), required=False)
+    email_column = forms.CharField(label=_("Column with the email"), required=False)
+    joined_column = forms.CharField(label=_("Column with the join time"), required=False)
+    left_column = forms.CharField(label=_("Column with the leave time"), required=False)
+    duration_column = forms.CharField(label=_("Column with the minutes"), required=False)
+
+    def __init__(self, *args, activity, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = activity.sessions.order_by("starts_at")
+        self.fields["time_zone"].initial = activity.time_zone
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.") % {"limit": settings.AMITY_MAX_UPLOAD_MB}
+            )
+        return upload
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"].strip()
+        if not valid_zone(zone):
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone; use a name like Asia/Shanghai."),
+                params={"zone": zone},
+            )
+        return zone
+
+    def mapping(self):
+        from amity.registrations.attendance import ColumnMapping
+
+        data = self.cleaned_data
+        if not data.get("name_column"):
+            return None
+        return ColumnMapping(
+            name=data["name_column"],
+            email=data.get("email_column", ""),
+            joined=data.get("joined_column", ""),
+            left=data.get("left_column", ""),
+            duration=data.get("duration_column", ""),
+        )

@@ -268,6 +268,8 @@ class AttendanceImport(models.Model):
     rows = models.PositiveIntegerField(_("rows read"), default=0)
     matched = models.PositiveIntegerField(_("registrants matched"), default=0)
     report = models.JSONField(default=list, blank=True)
+    # Registrant id → minutes this report counts for them.
+    minutes = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -14,7 +14,22 @@ urlpatterns = [
         name="settings",
     ),
     path("activities/<int:pk>/registrants/message/", views.announce, name="announce"),
-    path("activities/<int:pk>/attendance-report/", views.attendance, name="attendance"),
+    path("activities/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path(
+        "activities/<int:pk>/attendance/reports/<int:report>/",
+        views.attendance_report,
+        name="attendance_report",
+    ),
+    path(
+        "activities/<int:pk>/attendance/<int:registration>/check-in/",
+        views.check_in,
+        name="check_in",
+    ),
+    path(
+        "activities/<int:pk>/attendance/certificates/",
+        views.issue_certificates,
+        name="issue_certificates",
+    ),
     path("registration/<str:token>/", views.self_service, name="self"),
     path(
         "registration/<str:token>/calendar.ics",

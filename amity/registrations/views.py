@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -21,6 +22,7 @@ from amity.registrations.announcements import announcement_create
 from amity.registrations.announcements import recipients as announcement_recipients
 from amity.registrations.forms import (
     AnnouncementForm,
+    AttendanceReportForm,
     QuestionForm,
     RegistrationForm,
     RegistrationSettingsForm,
@@ -409,4 +411,94 @@ def announce(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance(request, pk: int):
-    raise Http404  # wired once the attendance parsers land
+    """Read an attendance report, see what matched, check people in by hand, issue
+    certificates."""
+    from zoneinfo import ZoneInfo
+
+    from amity.registrations.attendance import ReportError, UnknownColumns, parse_report
+    from amity.registrations.attendance_import import attendance_import
+    from amity.registrations.certify import certificates_summary
+
+    activity = _managed(request, pk)
+    form = AttendanceReportForm(request.POST or None, request.FILES or None, activity=activity)
+    headers: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed = parse_report(
+                upload.read(),
+                filename=upload.name,
+                tz=ZoneInfo(form.cleaned_data["time_zone"]),
+                mapping=form.mapping(),
+            )
+        except UnknownColumns as unknown:
+            headers = unknown.headers
+            form.add_error("file", str(unknown))
+        except ReportError as problem:
+            form.add_error("file", str(problem))
+        else:
+            record = attendance_import(
+                activity=activity,
+                session=form.cleaned_data["session"],
+                filename=upload.name,
+                parsed=parsed,
+                user=request.user,
+            )
+            return redirect("registrations:attendance_report", pk=activity.pk, report=record.pk)
+    q = request.GET.get("q", "").strip()
+    people = selectors.registrants(activity, selectors.RegistrantFilters(q=q)).exclude(
+        status=RegistrationStatus.CANCELLED
+    )
+    return render(
+        request,
+        "registrations/attendance.html",
+        {
+            "activity": activity,
+            "form": form,
+            "headers": headers,
+            "imports": activity.attendance_imports.select_related("session")[:20],
+            "page": page_of(request, people, per_page=50),
+            "query": query_without(request, "page"),
+            "q": q,
+            "certificates": certificates_summary(activity),
+            "settings": services.settings_for(activity),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_safe
+def attendance_report(request, pk: int, report: int):
+    activity = _managed(request, pk)
+    record = get_object_or_404(activity.attendance_imports, pk=report)
+    unmatched = [line for line in record.report if line["message"]]
+    return render(
+        request,
+        "registrations/attendance_report.html",
+        {"activity": activity, "record": record, "unmatched": unmatched},
+    )
+
+
+@login_required
+@require_POST
+def check_in(request, pk: int, registration: int):
+    activity = _managed(request, pk)
+    target = get_object_or_404(Registration.objects.filter(activity=activity), pk=registration)
+    services.registration_check_in(registration=target, present=request.POST.get("present") == "1")
+    back = reverse("registrations:attendance", args=[activity.pk])
+    return redirect(f"{back}?{request.GET.urlencode()}" if request.GET else back)
+
+
+@login_required
+@require_POST
+def issue_certificates(request, pk: int):
+    from amity.registrations.tasks import issue_certificates as task
+
+    activity = _managed(request, pk)
+    task.enqueue(activity_id=activity.pk)
+    messages.success(
+        request,
+        _("Certificates are being issued; their holders are emailed when each is ready."),
+    )
+    return redirect("registrations:attendance", pk=activity.pk)

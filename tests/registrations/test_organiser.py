@@ -190,6 +190,8 @@ ORGANISER_PAGES = [
      only("office", "coordinator")),
     ("export CSV", lambda a: f"/activities/{a.pk}/registrants.csv", "Family name",
      only("office", "coordinator")),
+    ("attendance", lambda a: f"/activities/{a.pk}/attendance/", "Read an attendance report",
+     only("office", "coordinator")),
 ]  # fmt: skip
 
 

@@ -1,0 +1,157 @@
+"""Issuing certificates of attendance: who qualifies, their codes, the PDFs (written in bulk
+by a background worker) and the email that says they are ready."""
+
+import io
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import formats, translation
+
+from amity.directory.models import Institution, PartnershipStatus
+from amity.events.models import Activity, SessionStatus
+from amity.registrations.certificates import (
+    CertificateData,
+    certificate_filename,
+    render_certificate,
+    render_many,
+    verification_code,
+)
+from amity.registrations.mail import registration_email_queue
+from amity.registrations.models import (
+    Certificate,
+    MessageKind,
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+)
+
+
+def activity_minutes(activity: Activity) -> int:
+    """The length of the activity: all its sessions that took place."""
+    total = 0
+    for session in activity.sessions.exclude(status=SessionStatus.CANCELLED):
+        total += int((session.ends_at - session.starts_at).total_seconds() // 60)
+    return total
+
+
+def eligible(activity: Activity, settings_row: RegistrationSettings):
+    """Registrants who attended at least the minimum, or were checked in by hand."""
+    from django.db.models import Q
+
+    return (
+        Registration.objects.filter(activity=activity, erased_at__isnull=True)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .filter(
+            Q(minutes_attended__gte=settings_row.certificate_minimum_minutes) | Q(checked_in=True)
+        )
+    )
+
+
+def _directory(activity: Activity) -> Path:
+    return Path(settings.MEDIA_ROOT) / "certificates" / str(activity.pk)
+
+
+def _shared(activity: Activity) -> dict:
+    """What every certificate of one activity prints alike: dates and issuer."""
+    home = Institution.objects.filter(partnership_status=PartnershipStatus.HOME).first()
+    sessions = activity.sessions.exclude(status=SessionStatus.CANCELLED).order_by("starts_at")
+    first = sessions.first()
+    dates = ""
+    if first is not None:
+        local = first.starts_at.astimezone(activity.zone)
+        with translation.override("en"):
+            english = formats.date_format(local, "j F Y")
+        dates = f"{english} · {local.year}年{local.month}月{local.day}日"
+    return {
+        "title": activity.title,
+        "title_local": activity.title_local,
+        "dates": dates,
+        "issuer": home.name if home else "",
+        "issuer_local": home.name_local if home else "",
+    }
+
+
+def certificate_data(certificate: Certificate, shared: dict | None = None) -> CertificateData:
+    registration = certificate.registration
+    shared = shared or _shared(registration.activity)
+    latin = " ".join(p for p in (registration.given_name, registration.family_name) if p)
+    return CertificateData(
+        code=certificate.code,
+        name=latin,
+        name_local=registration.name_local,
+        minutes=certificate.minutes,
+        verification_url=settings.AMITY_SITE_URL + certificate.get_absolute_url(),
+        **shared,
+    )
+
+
+def _new_certificates(activity: Activity, settings_row: RegistrationSettings) -> list[int]:
+    """Give every eligible registrant without a certificate one, with a fresh code."""
+    full = activity_minutes(activity)
+    created = []
+    pending = eligible(activity, settings_row).filter(certificate__isnull=True)
+    for registration in pending.iterator(chunk_size=1000):
+        minutes = registration.minutes_attended
+        if minutes is None or (registration.checked_in and minutes < full):
+            minutes = max(minutes or 0, full)
+        for _attempt in range(5):  # a clash of random codes is astronomically rare
+            try:
+                with transaction.atomic():
+                    certificate = Certificate.objects.create(
+                        registration=registration, code=verification_code(), minutes=minutes
+                    )
+            except IntegrityError:
+                if Certificate.objects.filter(registration=registration).exists():
+                    break  # another worker issued it meanwhile
+                continue
+            created.append(certificate.pk)
+            break
+    return created
+
+
+def certificates_issue(*, activity_id: int) -> int:
+    """Issue the activity's certificates: codes for everyone eligible, PDFs for those not
+    yet written, and an email to each new holder. Safe to run twice (nothing is issued or
+    sent twice). Returns how many certificates were new."""
+    activity = Activity.objects.get(pk=activity_id)
+    settings_row = RegistrationSettings.objects.get(activity=activity)
+    created = _new_certificates(activity, settings_row)
+    out = _directory(activity)
+    missing = [
+        c
+        for c in Certificate.objects.filter(registration__activity=activity).select_related(
+            "registration__activity"
+        )
+        if not c.file or not (out / c.file).exists()
+    ]
+    if missing:
+        shared = _shared(activity)
+        data = [certificate_data(c, shared) for c in missing]
+        render_many(data, out, processes=settings.AMITY_CERTIFICATE_PROCESSES)
+        for certificate, item in zip(missing, data, strict=True):
+            certificate.file = certificate_filename(item)
+        Certificate.objects.bulk_update(missing, ["file"], batch_size=1000)
+    for pk in Certificate.objects.filter(pk__in=created).values_list("registration_id", flat=True):
+        registration_email_queue(registration_id=pk, kind=MessageKind.CERTIFICATE)
+    return len(created)
+
+
+def certificate_pdf(certificate: Certificate):
+    """The PDF as a file to send: the one written in bulk, or drawn now when it is missing."""
+    path = _directory(certificate.registration.activity) / (certificate.file or "-")
+    if certificate.file and path.exists():
+        return path.open("rb")
+    return io.BytesIO(render_certificate(certificate_data(certificate)))
+
+
+def certificates_summary(activity: Activity) -> dict:
+    settings_row = RegistrationSettings.objects.filter(activity=activity).first()
+    issued = Certificate.objects.filter(registration__activity=activity)
+    return {
+        "eligible": eligible(activity, settings_row).count() if settings_row else 0,
+        "issued": issued.count(),
+        "written": issued.exclude(file="").count(),
+        "minutes": issued.aggregate(total=Sum("minutes"))["total"] or 0,
+    }
