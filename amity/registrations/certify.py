@@ -87,7 +87,7 @@ def certificate_data(certificate: Certificate, shared: dict | None = None) -> Ce
     )
 
 
-def _new_certificates(activity: Activity, settings_row: RegistrationSettings) -> list[int]:
+def new_certificates(activity: Activity, settings_row: RegistrationSettings) -> list[int]:
     """Give every eligible registrant without a certificate one, with a fresh code."""
     full = activity_minutes(activity)
     created = []
@@ -117,7 +117,7 @@ def certificates_issue(*, activity_id: int) -> int:
     sent twice). Returns how many certificates were new."""
     activity = Activity.objects.get(pk=activity_id)
     settings_row = RegistrationSettings.objects.get(activity=activity)
-    created = _new_certificates(activity, settings_row)
+    created = new_certificates(activity, settings_row)
     out = _directory(activity)
     missing = [
         c

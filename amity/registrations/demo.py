@@ -15,6 +15,7 @@ from amity.events import services as event_services
 from amity.events import timing
 from amity.events.models import Activity
 from amity.registrations import services
+from amity.registrations.certify import new_certificates
 from amity.registrations.models import Question, Registration, RegistrationStatus
 
 TALK_2020 = "Diagnosis and Management of Pediatric Diseases under COVID-19"
@@ -96,6 +97,8 @@ def load_demo_registrations() -> int:
             fields={"capacity": None, "is_open": False, "certificate_minimum_minutes": 45},
         )
         created += _bulk(talk, _people(240, seed=2020), minutes=[0, 20, 50, 75, 88, 90])
+        # Codes for everyone who stayed 45 minutes; the PDFs are drawn when downloaded.
+        new_certificates(talk, talk.registration_settings)
 
     if not Activity.objects.filter(title=WEBINAR).exists():
         endocrinology = Department.objects.filter(slug="endocrinology").first()
