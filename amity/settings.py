@@ -219,6 +219,15 @@ AMITY_SITE_URL = os.environ.get("AMITY_SITE_URL", "http://localhost:8000").rstri
 AMITY_REGISTRATION_RATE = int(os.environ.get("AMITY_REGISTRATION_RATE", "20"))
 AMITY_CLIENT_IP_HEADER = os.environ.get("AMITY_CLIENT_IP_HEADER", "")
 
+# Days before an agreement expires at which office staff are reminded, and the address
+# line on the letterhead of letters' PDFs (empty: the home hospital's city and website).
+AMITY_AGREEMENT_REMINDER_DAYS = [
+    int(days)
+    for days in os.environ.get("AMITY_AGREEMENT_REMINDER_DAYS", "90,30").split(",")
+    if days.strip()
+]
+AMITY_LETTERHEAD_ADDRESS = os.environ.get("AMITY_LETTERHEAD_ADDRESS", "")
+
 # Processes that draw certificates in bulk (in a worker; 1 draws in the worker itself).
 AMITY_CERTIFICATE_PROCESSES = int(os.environ.get("AMITY_CERTIFICATE_PROCESSES", "2"))
 

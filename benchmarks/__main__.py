@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "planner": planner.run,
     "search": lambda argv: __import__("benchmarks.search").search.main(argv),
     "certificates": lambda argv: __import__("benchmarks.certificates").certificates.main(argv),
+    "letters": lambda argv: __import__("benchmarks.letters").letters.main(argv),
 }
 
 

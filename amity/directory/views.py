@@ -21,6 +21,7 @@ from amity.directory.forms import (
     PersonForm,
 )
 from amity.directory.models import Person
+from amity.relations.views import partner_sections
 
 PAGE_SIZE = 25
 
@@ -65,6 +66,8 @@ def institution_detail(request, pk: int):
             if institution.kind == "society"
             else [],
             "can_edit": permissions.can_manage_institutions(request.user),
+            # The partner page: agreements, activities, letters, documents, timeline.
+            **partner_sections(request, institution),
         },
     )
 
