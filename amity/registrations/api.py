@@ -92,14 +92,7 @@ class RegistrantQuery(Schema):
 
 
 def _out(registration: Registration) -> dict:
-    position = None
-    if registration.status == "waiting":
-        position = (
-            Registration.objects.filter(activity_id=registration.activity_id)
-            .waiting()
-            .filter(queued_at__lte=registration.queued_at)
-            .count()
-        )
+    position = selectors.waiting_position(registration)
     token = self_service_token(registration)
     return {
         "status": registration.status,

@@ -21,6 +21,17 @@ def valid_zone(name: str) -> bool:
     return True
 
 
+def clean_zone(value: str) -> str:
+    """An IANA zone name, or a message saying what one looks like."""
+    zone = value.strip()
+    if not valid_zone(zone):
+        raise forms.ValidationError(
+            _("“%(zone)s” is not a time zone; use a name like Asia/Shanghai."),
+            params={"zone": zone},
+        )
+    return zone
+
+
 class RegistrationForm(forms.Form):
     """The public registration form; the page and the API both validate through it."""
 
@@ -75,13 +86,7 @@ class RegistrationForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
     def clean_time_zone(self) -> str:
-        zone = self.cleaned_data["time_zone"].strip()
-        if not valid_zone(zone):
-            raise forms.ValidationError(
-                _("“%(zone)s” is not a time zone; use a name like Asia/Shanghai."),
-                params={"zone": zone},
-            )
-        return zone
+        return clean_zone(self.cleaned_data["time_zone"])
 
     def clean_website(self) -> str:
         if self.cleaned_data.get(HONEYPOT):
@@ -218,13 +223,7 @@ class AttendanceReportForm(forms.Form):
         return upload
 
     def clean_time_zone(self) -> str:
-        zone = self.cleaned_data["time_zone"].strip()
-        if not valid_zone(zone):
-            raise forms.ValidationError(
-                _("“%(zone)s” is not a time zone; use a name like Asia/Shanghai."),
-                params={"zone": zone},
-            )
-        return zone
+        return clean_zone(self.cleaned_data["time_zone"])
 
     def mapping(self):
         from amity.registrations.attendance import ColumnMapping

@@ -20,8 +20,8 @@ from amity.registrations.models import (
     MessageKind,
     Registration,
     RegistrationEmail,
-    RegistrationStatus,
 )
+from amity.registrations.selectors import waiting_position
 
 # Kinds that (re)state where the registrant stands; the latest is the one organisers see.
 STANDING = {MessageKind.CONFIRMATION, MessageKind.WAITING, MessageKind.PROMOTION}
@@ -90,14 +90,7 @@ def render(
             LocalTime(s, local_time(s.starts_at, s.ends_at, registration.time_zone))
             for s in sessions
         ]
-        position = None
-        if registration.status == RegistrationStatus.WAITING:
-            position = (
-                Registration.objects.filter(activity=activity)
-                .waiting()
-                .filter(queued_at__lte=registration.queued_at)
-                .count()
-            )
+        position = waiting_position(registration)
         context = {
             "registration": registration,
             "activity": activity,

@@ -77,3 +77,15 @@ def breakdown(qs: QuerySet[Registration], field: str, limit: int = 12) -> list[t
 
 def waiting_list(activity: Activity, limit: int = 50) -> list[Registration]:
     return list(Registration.objects.filter(activity=activity).waiting()[:limit])
+
+
+def waiting_position(registration: Registration) -> int | None:
+    """1 for the first person waiting; None for anyone not on the waiting list."""
+    if registration.status != RegistrationStatus.WAITING:
+        return None
+    return (
+        Registration.objects.filter(activity_id=registration.activity_id)
+        .waiting()
+        .filter(queued_at__lte=registration.queued_at)
+        .count()
+    )

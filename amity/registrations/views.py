@@ -178,14 +178,7 @@ def self_service(request, token: str):
         (s, local_time(s.starts_at, s.ends_at, registration.time_zone))
         for s in upcoming_sessions(activity)
     ]
-    position = None
-    if registration.status == RegistrationStatus.WAITING:
-        position = (
-            Registration.objects.filter(activity=activity)
-            .waiting()
-            .filter(queued_at__lte=registration.queued_at)
-            .count()
-        )
+    position = selectors.waiting_position(registration)
     certificate = Certificate.objects.filter(registration=registration).first()
     return render(
         request,
