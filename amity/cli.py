@@ -32,15 +32,40 @@ def cmd_manage(args: list[str]) -> int:
     return 0
 
 
+def _every(seconds: float, job) -> None:
+    """Run ``job`` every ``seconds`` in a background thread with its own database
+    connection, for as long as the process lives."""
+    import threading
+
+    from django.db import close_old_connections
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            close_old_connections()
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - keep the worker alive; say why
+                print(f"Periodic job failed: {exc!r}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=loop, name="amity-recover", daemon=True).start()
+
+
 def cmd_worker(ns: argparse.Namespace) -> int:
     _setup_django()
+    from django.conf import settings
     from django.core.management import call_command
 
     from amity.core.emails import recover_interrupted, worker_id
 
-    counts = recover_interrupted()
-    if any(counts.values()):
-        print(f"Recovered interrupted work: {counts}", flush=True)
+    def recover() -> None:
+        counts = recover_interrupted()
+        if any(counts.values()):
+            print(f"Recovered interrupted work: {counts}", flush=True)
+
+    recover()
+    if not ns.batch:
+        _every(settings.AMITY_EMAIL_LEASE_SECONDS, recover)
     call_command(
         "db_worker",
         worker_id=worker_id(),

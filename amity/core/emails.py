@@ -15,6 +15,7 @@ Message-ID is the same on every attempt so that the receiving side can recognise
 import contextlib
 import logging
 import os
+import secrets
 import smtplib
 import socket
 from datetime import timedelta
@@ -86,9 +87,13 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(first * 2 ** max(attempt - 1, 0), 3600))
 
 
+_START = secrets.token_hex(3)
+
+
 def worker_id() -> str:
-    """Who is sending: this machine and process."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+    """Who is sending: this machine, process and process start (a restarted container
+    may reuse the process number)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_START}"
 
 
 def _claimable(now) -> Q:
@@ -164,7 +169,7 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
         to=email.to,
         reply_to=email.reply_to or None,
-        headers={"Message-ID": f"<amity-{email.pk}@{_mail_domain()}>"},
+        headers={"Message-ID": message_id(email)},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
@@ -216,8 +221,14 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _dead_here(claimer: str) -> bool:
-    host, _, pid = claimer.rpartition(":")
-    return host == socket.gethostname()[:40] and pid.isdigit() and not _pid_alive(int(pid))
+    """True when ``claimer`` was a process of this machine that is gone."""
+    host, _, rest = claimer.partition(":")
+    pid, _, start = rest.partition(":")
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return start != _START  # our number, an earlier life
+    return not _pid_alive(int(pid))
 
 
 def recover_interrupted() -> dict[str, int]:
@@ -241,7 +252,14 @@ def recover_interrupted() -> dict[str, int]:
     if _tasks_live_in_database():
         for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
             claimer = result.worker_ids[-1] if result.worker_ids else ""
-            if _dead_here(claimer) or (result.started_at and result.started_at < stale):
+            # Sending one email takes seconds: one running past the lease lost its worker.
+            # Other tasks (a message to 10,000) may run long; only a dead worker frees them.
+            overdue = (
+                result.task_path == "amity.core.tasks.send_email"
+                and result.started_at is not None
+                and result.started_at < stale
+            )
+            if _dead_here(claimer) or overdue:
                 tasks += DBTaskResult.objects.filter(
                     pk=result.pk, status=TaskResultStatus.RUNNING
                 ).update(status=TaskResultStatus.READY, started_at=None)
@@ -259,6 +277,13 @@ def recover_interrupted() -> dict[str, int]:
     for email_id in orphans:
         _enqueue_send(email_id)
     return {"emails": emails, "tasks": tasks, "requeued": len(orphans)}
+
+
+def message_id(email: OutboundEmail) -> str:
+    """The same on every attempt at one email, different for every email ever queued
+    (also across databases: the queueing time is part of it)."""
+    stamp = int(email.created_at.timestamp() * 1_000_000)
+    return f"<amity-{email.pk}.{stamp}@{_mail_domain()}>"
 
 
 def _mail_domain() -> str:

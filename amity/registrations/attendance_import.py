@@ -35,7 +35,8 @@ def _report(parsed: ParsedReport, result: MatchResult, names: dict[int, str]) ->
         for row in rows:
             lines.append(
                 {"row": row.row_number, "name": row.name, "email": row.email,
-                 "minutes": row.minutes, "matched": names.get(pk, ""), "message": ""}
+                 "minutes": row.minutes, "matched": names.get(pk, ""), "registrant": pk,
+                 "message": ""}
             )  # fmt: skip
     for item in result.unmatched:
         row = item.row

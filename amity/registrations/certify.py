@@ -133,9 +133,19 @@ def certificates_issue(*, activity_id: int) -> int:
         for certificate, item in zip(missing, data, strict=True):
             certificate.file = certificate_filename(item)
         Certificate.objects.bulk_update(missing, ["file"], batch_size=1000)
-    for pk in Certificate.objects.filter(pk__in=created).values_list("registration_id", flat=True):
+    # Every holder, not only today's: a run cut short before its emails is completed here;
+    # nobody is emailed twice.
+    holders = Certificate.objects.filter(registration__activity=activity)
+    for pk in holders.values_list("registration_id", flat=True):
         registration_email_queue(registration_id=pk, kind=MessageKind.CERTIFICATE)
     return len(created)
+
+
+def certificate_file_delete(certificate: Certificate) -> None:
+    """Remove the drawn PDF (it carries the name); the code stays verifiable."""
+    if certificate.file:
+        (_directory(certificate.registration.activity) / certificate.file).unlink(missing_ok=True)
+        Certificate.objects.filter(pk=certificate.pk).update(file="")
 
 
 def certificate_pdf(certificate: Certificate):

@@ -134,7 +134,11 @@ class RegistrationSettingsForm(forms.ModelForm):
             "retention_days",
             "privacy_notice",
         ]
-        widgets = {"closes_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+        widgets = {
+            "closes_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

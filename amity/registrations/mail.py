@@ -3,7 +3,7 @@ language and time zone. Each (registration, kind, occasion) is queued at most on
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +20,7 @@ from amity.registrations.models import (
     MessageKind,
     Registration,
     RegistrationEmail,
+    RegistrationStatus,
 )
 from amity.registrations.selectors import waiting_position
 
@@ -37,7 +38,10 @@ class LocalTime:
 def local_time(start: datetime, end: datetime, zone: str) -> str:
     """“Wednesday 2 December 2026, 20:00–21:30 (Asia/Shanghai, UTC+8)” in the active
     language."""
-    tz = ZoneInfo(zone)
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):  # a zone removed from the database since
+        tz, zone = ZoneInfo("UTC"), "UTC"
     start_local, end_local = start.astimezone(tz), end.astimezone(tz)
     offset = int(start_local.utcoffset().total_seconds() // 60)
     sign = "+" if offset >= 0 else "-"
@@ -129,6 +133,22 @@ def registration_path(registration: Registration) -> str:
     return reverse("registrations:self", args=[self_service_token(registration)])
 
 
+# Emails that state where someone stands go out only while it is still so: a worker may
+# run after the person was promoted, or cancelled.
+_STANDS = {
+    MessageKind.CONFIRMATION: RegistrationStatus.CONFIRMED,
+    MessageKind.PROMOTION: RegistrationStatus.CONFIRMED,
+    MessageKind.REMINDER: RegistrationStatus.CONFIRMED,
+    MessageKind.WAITING: RegistrationStatus.WAITING,
+    MessageKind.CANCELLATION: RegistrationStatus.CANCELLED,
+}
+
+
+def _still_true(registration: Registration, kind: str) -> bool:
+    wanted = _STANDS.get(kind)
+    return wanted is None or registration.status == wanted
+
+
 def registration_email_queue(
     *,
     registration_id: int,
@@ -144,6 +164,8 @@ def registration_email_queue(
             Registration.objects.select_related("activity").filter(pk=registration_id).first()
         )
         if registration is None or registration.erased_at or not registration.email:
+            return False
+        if not _still_true(registration, kind):
             return False
         record, created = RegistrationEmail.objects.get_or_create(
             registration=registration, kind=kind, key=key

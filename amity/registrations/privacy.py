@@ -28,7 +28,7 @@ def erase_expired_registrations(*, now=None) -> int:
         for registration in Registration.objects.filter(
             activity=settings_row.activity, erased_at__isnull=True
         ):
-            registration_erase(registration=registration)
+            registration_erase(registration=registration, release_place=False)
             erased += 1
         RegistrationSettings.objects.filter(pk=settings_row.pk).update(erased_at=now)
     return erased

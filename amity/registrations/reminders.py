@@ -63,8 +63,15 @@ def reminders_send(*, session_id: int, minutes: int, starts_at: str) -> int:
     twice; does nothing when the session moved or was cancelled. Returns how many were
     queued now."""
     session = Session.objects.select_related("activity").filter(pk=session_id).first()
+    settings_row = (
+        RegistrationSettings.objects.filter(activity_id=session.activity_id).first()
+        if session
+        else None
+    )
     if (
         session is None
+        or settings_row is None
+        or minutes not in settings_row.reminder_minutes
         or session.status == SessionStatus.CANCELLED
         or session.starts_at.isoformat() != starts_at
     ):

@@ -4,6 +4,7 @@ rule): the limit holds whatever the concurrency, on SQLite (the transaction is I
 so it already holds the write lock) and on PostgreSQL (SELECT … FOR UPDATE on the
 activity's settings row)."""
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.utils.translation import gettext as _
 from amity.core.services import save_validated
 from amity.events.models import Activity
 from amity.registrations.models import (
+    AttendanceImport,
+    Certificate,
     MessageKind,
     Question,
     Registration,
@@ -109,6 +112,13 @@ def registration_create(
             else RegistrationStatus.WAITING
         )
         registration = existing or Registration(activity=activity)
+        if existing is not None:
+            # Whoever registers this address again starts afresh: a new link (the old
+            # one stops working), no attendance or certificate from before.
+            registration.uid = uuid.uuid4()
+            registration.checked_in = False
+            registration.minutes_attended = None
+            Certificate.objects.filter(registration=registration).delete()
         for name, value in fields.items():
             setattr(registration, name, value)
         registration.email = email
@@ -172,40 +182,64 @@ def registration_check_in(*, registration: Registration, present: bool) -> Regis
 PERSONAL_FIELDS = ("email", "family_name", "given_name", "name_local", "answers", "time_zone")
 
 
-def registration_erase(*, registration: Registration) -> Registration:
-    """Erase a registrant's personal data. What is counted (status, country, profession,
-    institution, minutes) stays, without a name or address."""
+def registration_erase(*, registration: Registration, release_place: bool = True) -> Registration:
+    """Erase a registrant's personal data: names, address, answers, their lines in
+    attendance reports and their certificate's file. What is counted (country, profession,
+    institution, minutes) stays. On request (``release_place``) the registration is also
+    cancelled and its place offered to the first person waiting; at the end of the
+    retention period the status stays as it was, for the counts."""
+    from amity.core.models import OutboundEmail
+
     with transaction.atomic():
-        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        # The activity's lock first, as every change of places takes it.
+        settings_row = _locked_settings(registration.activity)
+        registration = Registration.objects.get(pk=registration.pk)
         if registration.erased_at:
             return registration
-        if registration.status != RegistrationStatus.CANCELLED:
-            settings_row = _locked_settings(registration.activity)
-            was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+        if release_place and registration.status != RegistrationStatus.CANCELLED:
             registration.status = RegistrationStatus.CANCELLED
             registration.cancelled_at = timezone.now()
-        else:
-            was_confirmed = False
-        registration.email = ""
-        registration.family_name = ""
-        registration.given_name = ""
-        registration.name_local = ""
+        _forget_in_reports(registration)
+        certificate = Certificate.objects.filter(registration=registration).first()
+        if certificate is not None:
+            from amity.registrations.certify import certificate_file_delete
+
+            certificate_file_delete(certificate)
+        for name in ("email", "family_name", "given_name", "name_local"):
+            setattr(registration, name, "")
         registration.answers = {}
         registration.time_zone = "UTC"
         registration.user = None
         registration.erased_at = timezone.now()
         registration.save()
-        from amity.core.models import OutboundEmail
-
         # Queued mail would carry the name and address: drop what has not left yet.
-        mail_ids = registration.emails.values_list("email_id", flat=True)
-        OutboundEmail.objects.filter(
-            pk__in=list(mail_ids), status__in=["queued", "retrying"]
-        ).update(status="failed", last_error="erased on request", body="", to=[], html_body="")
+        mail_ids = list(registration.emails.values_list("email_id", flat=True))
+        OutboundEmail.objects.filter(pk__in=mail_ids, status__in=["queued", "retrying"]).update(
+            status="failed", last_error="erased on request", body="", to=[], html_body=""
+        )
         registration.emails.all().delete()
-        if was_confirmed:
+        if release_place and was_confirmed:
             _promote_waiting(activity=registration.activity, settings_row=settings_row)
     return registration
+
+
+def _forget_in_reports(registration: Registration) -> None:
+    """Remove the registrant's lines from the activity's attendance reports."""
+    email = registration.email.lower()
+    key = str(registration.pk)
+    for record in AttendanceImport.objects.filter(activity=registration.activity):
+        lines = [
+            line
+            for line in record.report
+            if not (
+                (email and (line.get("email") or "").lower() == email)
+                or line.get("registrant") == registration.pk
+            )
+        ]
+        if len(lines) != len(record.report) or key in record.minutes:
+            record.report = lines
+            record.save(update_fields=["report"])
 
 
 def registration_export(registration: Registration) -> dict[str, Any]:

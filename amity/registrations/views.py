@@ -57,7 +57,7 @@ def _person_fields(user) -> dict | None:
         "institution": institution.name if institution else "",
         "country": str(institution.country.code) if institution and institution.country else "",
         "profession": "",
-        "time_zone": getattr(user, "time_zone", "") or "UTC",
+        "time_zone": person.time_zone or "UTC",
         "answers": {},
     }
 
@@ -70,7 +70,7 @@ def register(request, pk: int):
     existing = None
     if one_click:
         existing = (
-            Registration.objects.filter(activity=activity, email=one_click["email"])
+            Registration.objects.filter(activity=activity, user=request.user)
             .exclude(status=RegistrationStatus.CANCELLED)
             .first()
         )
@@ -85,8 +85,9 @@ def register(request, pk: int):
             return _too_many(request)
         if request.POST.get("one_click") and one_click:
             fields = {**one_click, "language": request.LANGUAGE_CODE}
-            if fields["time_zone"] == "UTC":
-                fields["time_zone"] = request.POST.get("time_zone") or "UTC"
+            browser_zone = request.POST.get("time_zone", "")
+            if fields["time_zone"] == "UTC" and valid_zone(browser_zone):
+                fields["time_zone"] = browser_zone
             return _registered(request, activity, fields, key="", user=request.user)
         if form.is_valid():
             return _registered(

@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 
 from amity.relations.models import (
     Agreement,
+    AgreementStatus,
     Campaign,
     IncomingLetter,
     Letter,
@@ -62,7 +63,11 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     person = _partner_person(user)
     if person is None:
         return qs.none()
-    return qs.filter(pk__in=Agreement.objects.filter(partners=person.institution_id).values("pk"))
+    # Drafts are the office's work in progress: partners see agreements once signed.
+    theirs = Agreement.objects.filter(partners=person.institution_id).exclude(
+        status=AgreementStatus.DRAFT
+    )
+    return qs.filter(pk__in=theirs.values("pk"))
 
 
 def get_agreement_for_user(user, pk: int) -> Agreement:

@@ -85,7 +85,7 @@ def download_log(*, filters: DownloadFilters) -> QuerySet[DownloadLog]:
     """Every logged download, newest first (office staff only: see permissions)."""
     qs = DownloadLog.objects.select_related(
         "document", "version", "user", "user__directory_person", "institution"
-    )
+    ).defer("version__text", "document__summary", "document__summary_local")
     conditions = Q()
     if filters.document:
         conditions &= Q(document_id=filters.document)

@@ -206,3 +206,58 @@ def test_public_pages_are_open_to_all(webinar):
     target = f"/activities/{webinar.pk}/register/"
     assert_page(client.get(target), url=target, text="Register for", outcome=OK)
     assert client.get("/certificates/NOSUCHCODE/").status_code == 404
+
+
+def test_an_email_that_no_longer_holds_is_not_sent(webinar, smtp_server, run_worker):
+    """Promoted before the worker wrote "you are waiting": only the good news goes out."""
+    services.registration_settings_save(activity=webinar, fields={"capacity": 1})
+    _fill(webinar, [(1, {}), (2, {})])
+    services.registration_cancel(registration=Registration.objects.get(email__startswith="zhang1@"))
+
+    run_worker()
+    run_worker()
+
+    to_second = [m["Subject"] for m in smtp_server.messages if m["To"].startswith("zhang2@")]
+    assert to_second == ["A place is yours: Paediatric Endocrinology Webinar"]
+
+
+def test_retention_keeps_the_status_and_offers_no_places(webinar, smtp_server, run_worker):
+    from amity.registrations.privacy import erase_expired_registrations
+
+    services.registration_settings_save(
+        activity=webinar, fields={"capacity": 1, "retention_days": 1}
+    )
+    _fill(webinar, [(1, {}), (2, {})])
+    run_worker()
+    smtp_server.messages.clear()
+
+    erase_expired_registrations(now=webinar.sessions.get().ends_at + timedelta(days=2))
+    run_worker()
+
+    assert sorted(Registration.objects.values_list("status", flat=True)) == [
+        "confirmed",
+        "waiting",
+    ]
+    assert smtp_server.messages == []
+
+
+def test_registering_a_cancelled_address_again_gives_a_new_link(webinar):
+    client = Client()
+    first = client.post(f"/activities/{webinar.pk}/register/", registrant(1))["Location"]
+    client.post(first + "cancel/")
+
+    second = Client().post(f"/activities/{webinar.pk}/register/", registrant(1))["Location"]
+
+    assert second != first
+    assert Client().get(first).status_code == 404
+    assert Registration.objects.get().status == "confirmed"
+
+
+def test_a_reminder_the_organiser_removed_is_not_sent(webinar):
+    _fill(webinar, [(1, {})])
+    session = webinar.sessions.get()
+    services.registration_settings_save(activity=webinar, fields={"reminder_minutes": [60]})
+
+    starts = session.starts_at.isoformat()
+    assert reminders_send(session_id=session.pk, minutes=1440, starts_at=starts) == 0
+    assert reminders_send(session_id=session.pk, minutes=60, starts_at=starts) == 1

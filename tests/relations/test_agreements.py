@@ -294,3 +294,16 @@ def test_the_worker_sends_a_due_reminder_once_even_when_its_task_runs_twice(
         "Agreement expires in 60 days: Exchange agreement: speech rehabilitation"
     ]
     assert AgreementReminder.objects.get().agreement == agreement
+
+
+def test_partner_contacts_see_their_agreements_once_signed_not_drafts(world, client):
+    signed = _agreement(world, title="Current exchange")
+    draft = _agreement(world, title="Draft study", status="draft", signed_on=None, expires_on=None)
+    client.force_login(world.partner_contact)
+
+    listed = client.get(reverse("relations:agreement_list")).context["page"]
+
+    assert [a.title for a in listed] == ["Current exchange"]
+    assert client.get(signed.get_absolute_url()).status_code == 200
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/v1/agreements/{draft.pk}").status_code == 404
