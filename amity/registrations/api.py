@@ -125,8 +125,7 @@ def register(request, activity_id: int, payload: RegistrationIn):
             429, {"detail": _("Too many registrations from your address. Wait a minute.")}
         )
     activity = event_permissions.activities_visible_to(request.user).filter(pk=activity_id).first()
-    settings_row = services.settings_for(activity) if activity else None
-    if settings_row is None:
+    if activity is None:
         return Status(404, {"detail": _("This activity does not take registrations.")})
     questions = list(activity.registration_questions.all())
     data = payload.dict()
@@ -147,6 +146,8 @@ def register(request, activity_id: int, payload: RegistrationIn):
         registration, created = services.registration_create(
             activity=activity, fields=fields, submission_key=key
         )
+    except services.NotTakingRegistrations as absent:
+        return Status(404, {"detail": str(absent)})
     except services.RegistrationClosed as closed:
         return Status(409, {"detail": str(closed)})
     if created:

@@ -32,6 +32,20 @@ def clean_zone(value: str) -> str:
     return zone
 
 
+class CountrySelect(forms.Select):
+    """The list of countries, in the viewer's language, built only when drawn."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = _CountryChoices()
+
+
+class _CountryChoices:
+    def __iter__(self):
+        yield ("", "—")
+        yield from countries
+
+
 class RegistrationForm(forms.Form):
     """The public registration form; the page and the API both validate through it."""
 
@@ -45,7 +59,9 @@ class RegistrationForm(forms.Form):
     )
     email = forms.EmailField(label=_("Email"), max_length=254)
     institution = forms.CharField(label=_("Institution"), max_length=200, required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    # Checked against the ISO list by code; the list of names is only built when the form
+    # is drawn (this form is on the hot path of a 10,000-person burst).
+    country = forms.CharField(label=_("Country"), required=False, widget=CountrySelect)
     profession = forms.ChoiceField(
         label=_("Profession"), choices=[("", "—"), *Profession.choices], required=False
     )
@@ -60,7 +76,6 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, questions: list[Question] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", "—"), *countries]
         self.questions = list(questions)
         for question in self.questions:
             label = question.label
@@ -81,6 +96,15 @@ class RegistrationForm(forms.Form):
             else:
                 field = forms.CharField(label=label, max_length=500, required=question.required)
             self.fields[f"q{question.pk}"] = field
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].strip().upper()
+        if code and code not in countries:
+            raise forms.ValidationError(
+                _("Select a valid choice. %(value)s is not one of the available choices."),
+                params={"value": code},
+            )
+        return code
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()

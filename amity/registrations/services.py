@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,10 @@ from amity.registrations.models import (
 
 class RegistrationClosed(Exception):
     """The activity does not accept registrations now (the message says why)."""
+
+
+class NotTakingRegistrations(RegistrationClosed):
+    """The activity has no registration at all."""
 
 
 def settings_for(activity: Activity) -> RegistrationSettings | None:
@@ -100,37 +104,39 @@ def registration_create(
         try:
             settings_row = _locked_settings(activity)
         except RegistrationSettings.DoesNotExist:
-            raise RegistrationClosed(_("This activity does not take registrations.")) from None
-        existing = Registration.objects.filter(activity=activity, email=email).first()
-        if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-            return existing, False
+            raise NotTakingRegistrations(_("This activity does not take registrations.")) from None
         if not settings_row.accepting_now():
+            existing = Registration.objects.filter(activity=activity, email=email).first()
+            if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+                return existing, False
             raise RegistrationClosed(_("Registration for this activity is closed."))
         status = (
             RegistrationStatus.CONFIRMED
             if _has_room(activity, settings_row)
             else RegistrationStatus.WAITING
         )
-        registration = existing or Registration(activity=activity)
-        if existing is not None:
+        registration = Registration(activity=activity)
+        _fill(registration, fields, email, status, now, user, submission_key)
+        try:
+            # Most people are new: insert, and let the one-per-email constraint say when
+            # they are not (a savepoint keeps the transaction usable).
+            with transaction.atomic():
+                registration.save(force_insert=True)
+        except IntegrityError:
+            registration = Registration.objects.get(activity=activity, email=email)
+            if registration.status != RegistrationStatus.CANCELLED:
+                return registration, False
             # Whoever registers this address again starts afresh: a new link (the old
             # one stops working), no attendance or certificate from before.
+            Certificate.objects.filter(registration=registration).delete()
             registration.uid = uuid.uuid4()
             registration.checked_in = False
             registration.minutes_attended = None
-            Certificate.objects.filter(registration=registration).delete()
-        for name, value in fields.items():
-            setattr(registration, name, value)
-        registration.email = email
-        registration.user = user if user is not None and user.is_authenticated else None
-        registration.status = status
-        registration.consent_at = now
-        registration.queued_at = now
-        registration.cancelled_at = None
-        registration.promoted_at = None
-        registration.submission_key = submission_key[:64]
-        registration.save()
-        occasion = now.strftime("%Y%m%d%H%M%S%f") if existing else ""
+            _fill(registration, fields, email, status, now, user, submission_key)
+            registration.save()
+            occasion = now.strftime("%Y%m%d%H%M%S%f")
+        else:
+            occasion = ""
         _notify(
             registration,
             MessageKind.CONFIRMATION
@@ -139,6 +145,19 @@ def registration_create(
             key=occasion,
         )
     return registration, True
+
+
+def _fill(registration, fields, email, status, now, user, submission_key) -> None:
+    for name, value in fields.items():
+        setattr(registration, name, value)
+    registration.email = email
+    registration.user = user if user is not None and user.is_authenticated else None
+    registration.status = status
+    registration.consent_at = now
+    registration.queued_at = now
+    registration.cancelled_at = None
+    registration.promoted_at = None
+    registration.submission_key = submission_key[:64]
 
 
 def registration_cancel(*, registration: Registration) -> Registration:
