@@ -86,6 +86,9 @@ def waiting_position(registration: Registration) -> int | None:
     return (
         Registration.objects.filter(activity_id=registration.activity_id)
         .waiting()
-        .filter(queued_at__lte=registration.queued_at)
+        .filter(
+            Q(queued_at__lt=registration.queued_at)
+            | Q(queued_at=registration.queued_at, pk__lte=registration.pk)
+        )
         .count()
     )

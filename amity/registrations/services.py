@@ -99,12 +99,14 @@ def registration_create(
     ``submission_key`` is the random key of the form or API call; callers show an existing
     registration's details only to a request carrying the key that made it."""
     email = fields["email"].strip().lower()
-    now = timezone.now()
     with transaction.atomic():
         try:
             settings_row = _locked_settings(activity)
         except RegistrationSettings.DoesNotExist:
             raise NotTakingRegistrations(_("This activity does not take registrations.")) from None
+        # Read the clock only once the lock is held: the waiting list's order is the order
+        # in which people got the lock.
+        now = timezone.now()
         if not settings_row.accepting_now():
             existing = Registration.objects.filter(activity=activity, email=email).first()
             if existing is not None and existing.status != RegistrationStatus.CANCELLED:

@@ -9,6 +9,7 @@ from django.test import Client
 
 from amity.registrations import services
 from amity.registrations.models import Registration
+from amity.registrations.selectors import waiting_position
 from tests.registrations.conftest import registrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,9 +51,11 @@ def test_thirty_people_racing_for_the_last_five_places(webinar, settings):
     assert racers.filter(status="confirmed").count() == 5
     assert racers.filter(status="waiting").count() == 25
     assert Registration.objects.filter(status="confirmed").count() == 25
-    # First come, first served: the waiting list keeps the order people joined it.
-    waiting = list(Registration.objects.waiting().values_list("queued_at", flat=True))
-    assert waiting == sorted(waiting)
+    # First come, first served: the waiting list keeps the order in which people got the
+    # lock (the order their rows were written), and each is told a position of their own.
+    waiting = list(Registration.objects.waiting())
+    assert [r.pk for r in waiting] == sorted(r.pk for r in waiting)
+    assert [waiting_position(r) for r in waiting] == list(range(1, 26))
 
 
 def test_the_same_person_submitting_from_many_tabs_at_once_is_stored_once(webinar, settings):
