@@ -13,6 +13,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "feed": feed.main,
     "planner": planner.run,
     "search": lambda argv: __import__("benchmarks.search").search.main(argv),
+    "registrations": lambda argv: __import__("benchmarks.registrations").registrations.main(argv),
     "certificates": lambda argv: __import__("benchmarks.certificates").certificates.main(argv),
     "letters": lambda argv: __import__("benchmarks.letters").letters.main(argv),
 }
