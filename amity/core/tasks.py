@@ -13,7 +13,9 @@ from django_tasks import task
 from amity.core.emails import email_send, retry_delay
 
 
-@task(queue_name="email")
+# Before any other task: an email written is sent at once, even while thousands of others
+# are still being written.
+@task(queue_name="email", priority=10)
 def send_email(email_id: int) -> str | None:
     try:
         status = email_send(email_id=email_id)

@@ -2,6 +2,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -40,7 +41,8 @@ class CountrySelect(forms.Select):
         self.choices = _CountryChoices()
 
 
-class _CountryChoices:
+class _CountryChoices(BaseChoiceIterator):
+    # A lazy iterator: Django keeps it as it is instead of normalising 250 choices.
     def __iter__(self):
         yield ("", "—")
         yield from countries
