@@ -563,12 +563,9 @@ class Letter(models.Model):
         return LetterState(self.state).label
 
 
-class Reply(AttachedFile):
-    """A partner's answer to a letter, as the office records it."""
+class RecordedLetter(AttachedFile):
+    """What the office records of a letter it received: who recorded it, and when."""
 
-    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="replies")
-    received_on = models.DateField(_("received on"))
-    summary = models.TextField(_("summary"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -580,6 +577,17 @@ class Reply(AttachedFile):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
+        abstract = True
+
+
+class Reply(RecordedLetter):
+    """A partner's answer to a letter, as the office records it."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="replies")
+    received_on = models.DateField(_("received on"))
+    summary = models.TextField(_("summary"))
+
+    class Meta:
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
         ordering = ["received_on", "pk"]
@@ -588,7 +596,7 @@ class Reply(AttachedFile):
         return f"{self.letter.recipient_name}, {self.received_on}"
 
 
-class IncomingLetter(AttachedFile):
+class IncomingLetter(RecordedLetter):
     """A letter received from a partner institution that answers none of ours."""
 
     institution = models.ForeignKey(
@@ -609,15 +617,6 @@ class IncomingLetter(AttachedFile):
     received_on = models.DateField(_("received on"))
     subject = models.CharField(_("subject"), max_length=250)
     summary = models.TextField(_("summary"), blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("letter received")
