@@ -9,12 +9,12 @@ The page's own wording is fixed and bilingual on purpose ("Certificate of Attend
 参会证明"): a certificate reads the same whatever the language of the person who
 generated it, so it is not run through gettext.
 
-Speed: about 4 ms of CPU per certificate, written to disk, so 10,000 took 24 s with two
-worker processes on a two-core machine (``python -m benchmarks certificates``). Fonts are
+Speed: a few milliseconds of CPU per certificate, written to disk (the README gives the
+latest figure of ``python -m benchmarks certificates``). Fonts are
 registered once per process and inherited by forked workers; the page is drawn straight
-on the canvas with a few dozen operators (no platypus layout, no images); the QR code's
-mask is chosen with numpy (ReportLab's own choice, in pure Python, cost more than the rest
-of the page) and drawn as one path; streams are compressed and not ASCII85-armoured.
+on the canvas with a few dozen operators (no platypus layout, no images); the QR code comes
+from segno, the QR library of the field, and is drawn as one path; streams are
+compressed and not ASCII85-armoured.
 ``render_many`` writes each file atomically (temporary file, then rename), so a worker
 that dies leaves no half-written PDF and a second run simply writes the same files again.
 """
@@ -34,7 +34,7 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
-import numpy as np
+import segno
 
 from amity.core.pdf import PdfFonts, pdf_fonts, register_fonts
 
@@ -295,97 +295,12 @@ def _frame(canvas) -> None:
     canvas.rect(inner, inner, PAGE_WIDTH - 2 * inner, PAGE_HEIGHT - 2 * inner)
 
 
-def qr_widget(url: str):
-    """The QR code of ``url`` as ReportLab's widget (medium error correction, so that a
-    crease or a smudge on a printed certificate still scans). ``.value`` is the URL."""
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-
-    return QrCodeWidget(url, barLevel="M", barBorder=0)
-
-
 def qr_modules(url: str) -> list[list[bool]]:
-    """The dark (True) and light modules of ``url``'s QR code, top row first, exactly as
-    ReportLab's encoder makes them (``QRCode.make()``), only faster.
-
-    The standard has the encoder try the eight mask patterns and keep the one with the
-    fewest penalty points. ReportLab lays out the whole symbol and scores it in pure
-    Python eight times (about 5 ms, most of a certificate's cost); here the symbol is laid
-    out once, the eight masked variants and their scores are computed with numpy, and
-    ReportLab then lays out the winner. The scores reproduce ReportLab's own
-    (``QRUtil.getLostPoint``, quirks included), so the result is the same matrix; a test
-    compares the two on many URLs.
-    """
-    code = qr_widget(url).qr
-    code.version = code.calculate_version()
-    code.makeImpl(True, 0)  # as getBestMaskPattern scores: format bits left light
-    unmasked = np.array(code.modules, dtype=bool)
-    size = code.moduleCount
-    masks = _mask_patterns(size)
-    data = _data_region(code)
-    scores = [_penalty(unmasked ^ ((masks[0] ^ masks[k]) & data)) for k in range(8)]
-    code.makeImpl(False, int(np.argmin(scores)))  # argmin keeps the first of equals
-    return code.modules
-
-
-# The finder-like run that rule 3 penalises; ReportLab looks for it along rows only.
-_FINDER_LIKE = np.array([1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0], dtype=bool)
-
-
-@cache
-def _mask_patterns(size: int):
-    """The eight mask patterns of ISO/IEC 18004, as (8, size, size) booleans."""
-    i, j = np.indices((size, size))
-    product = i * j
-    return np.stack(
-        [
-            (i + j) % 2 == 0,
-            i % 2 == 0,
-            j % 3 == 0,
-            (i + j) % 3 == 0,
-            (i // 2 + j // 3) % 2 == 0,
-            product % 2 + product % 3 == 0,
-            (product % 2 + product % 3) % 2 == 0,
-            (product % 3 + (i + j) % 2) % 2 == 0,
-        ]
-    )
-
-
-_DATA_REGIONS: dict[int, object] = {}
-
-
-def _data_region(code):
-    """Where the data modules are (the rest is finder, timing and format patterns): the
-    same for every symbol of a version."""
-    region = _DATA_REGIONS.get(code.version)
-    if region is None:
-        region = np.zeros((code.moduleCount, code.moduleCount), dtype=bool)
-        columns, rows = zip(*code.dataPosIterator(), strict=True)
-        region[list(rows), list(columns)] = True
-        _DATA_REGIONS[code.version] = region
-    return region
-
-
-def _run_penalty(modules) -> int:
-    """Rule 1 along rows: 3 points for a run of five modules of one colour, one more for
-    each module beyond."""
-    size = modules.shape[0]
-    starts = np.ones((size, size + 1), dtype=bool)  # the last column ends every row's run
-    starts[:, 1:size] = modules[:, 1:] != modules[:, :-1]
-    lengths = np.diff(np.flatnonzero(starts))
-    long = lengths[lengths >= 5]
-    return int(long.sum()) - 2 * int(long.size)
-
-
-def _penalty(modules) -> int:
-    size = modules.shape[0]
-    score = _run_penalty(modules) + _run_penalty(modules.T)
-    corner = modules[:-1, :-1]
-    blocks = (corner == modules[1:, :-1]) & (corner == modules[:-1, 1:])
-    score += 3 * int(np.count_nonzero(blocks & (corner == modules[1:, 1:])))
-    windows = np.lib.stride_tricks.sliding_window_view(modules, 11, axis=1)[:, : size - 11]
-    score += 40 * int(np.count_nonzero((windows == _FINDER_LIKE).all(axis=2)))
-    dark_percent = 100 * int(np.count_nonzero(modules)) // (size * size)
-    return score + 10 * (abs(dark_percent - 50) // 5)
+    """The dark (True) and light modules of ``url``'s QR code, top row first, without the
+    quiet zone. Medium error correction, so that a crease or a smudge on a printed
+    certificate still scans; segno picks the version and the mask as the standard says."""
+    symbol = segno.make(url, error="m", boost_error=False, micro=False)
+    return [[bool(module) for module in row] for row in symbol.matrix]
 
 
 def _qr(canvas, url: str, x: float, y: float, size: float) -> None:
