@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from amity.core.background import enqueue_task, tasks_live_in_database
 from amity.core.models import OutboundAttachment, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -69,15 +70,7 @@ def email_queue(
 def _enqueue_send(email_id: int) -> None:
     from amity.core.tasks import send_email
 
-    if _tasks_live_in_database():
-        # Same database, same transaction: the task exists exactly when the email does.
-        send_email.enqueue(email_id=email_id)
-    else:
-        transaction.on_commit(lambda: send_email.enqueue(email_id=email_id))
-
-
-def _tasks_live_in_database() -> bool:
-    return settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    enqueue_task(send_email, email_id=email_id)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -249,7 +242,7 @@ def recover_interrupted() -> dict[str, int]:
             ).update(status=OutboundEmail.Status.RETRYING, claimed_until=None)
             emails += updated
     tasks = 0
-    if _tasks_live_in_database():
+    if tasks_live_in_database():
         for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
             claimer = result.worker_ids[-1] if result.worker_ids else ""
             # Sending one email takes seconds: one running past the lease lost its worker.
@@ -269,7 +262,7 @@ def recover_interrupted() -> dict[str, int]:
             task_path="amity.core.tasks.send_email",
             status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
         ).values_list("args_kwargs__kwargs__email_id", flat=True)
-        if _tasks_live_in_database()
+        if tasks_live_in_database()
         else []
     )
     unfinished = OutboundEmail.objects.filter(status__in=UNFINISHED).values_list("pk", flat=True)

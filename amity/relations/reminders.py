@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from amity.core.background import enqueue_task
 from amity.core.emails import email_queue
 from amity.relations.models import Agreement, AgreementReminder, AgreementStatus
 
@@ -100,10 +101,7 @@ def _enqueue(task, agreement: Agreement, days: int) -> None:
         "expires_on": agreement.expires_on.isoformat(),
         "days": days,
     }
-    if settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend":
-        task.enqueue(**kwargs)  # same database: the task exists exactly when the change does
-    else:
-        transaction.on_commit(lambda: task.enqueue(**kwargs))
+    enqueue_task(task, **kwargs)
 
 
 def agreement_remind(
