@@ -56,7 +56,8 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    from amity.core.emails import recover_interrupted, worker_id
+    from amity.core.background import renew_leases, worker_id
+    from amity.core.emails import recover_interrupted
 
     def recover() -> None:
         counts = recover_interrupted()
@@ -65,6 +66,8 @@ def cmd_worker(ns: argparse.Namespace) -> int:
 
     recover()
     if not ns.batch:
+        # A sign of life three times a lease, and the others' dead work taken back.
+        _every(settings.AMITY_EMAIL_LEASE_SECONDS / 3, renew_leases)
         _every(settings.AMITY_EMAIL_LEASE_SECONDS, recover)
     call_command(
         "db_worker",

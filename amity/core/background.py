@@ -1,18 +1,73 @@
-"""Queueing background work from a service: the one way every app does it.
+"""Background work: how every app declares a task, queues it, and gets it back when the
+worker running it dies.
 
-A task asked for inside a transaction must run exactly when the change that asked for it
-is committed, and never for a change that rolls back. With the database task backend (the
-default) the task row is written in the same transaction as the change, so both exist or
-neither does, even if the process dies right after the commit. Any other backend (a
-broker) cannot join the transaction, so the task is handed over once the commit is done.
+- ``@background_task("registrations.notify")`` declares a task under a name. Each app's
+  ``tasks.py`` declares its tasks (taking ids, fetching, calling a service) and is imported
+  by the app's ``ready()``; nothing else imports it, so services never import their own
+  tasks and no import cycle hides in a function.
+- ``enqueue_task(name, **kwargs)`` queues a task so that it exists exactly when the
+  current transaction commits, and never for a change that rolls back. With the database
+  task backend (the default) the task row is written in the same transaction as the
+  change, so both exist or neither does, even if the process dies right after the commit;
+  any other backend (a broker) cannot join the transaction, so the task is handed over
+  once the commit is done.
+- While a task runs, its worker holds a lease on it in Amity's own table (``TaskLease``),
+  renewed every third of ``AMITY_EMAIL_LEASE_SECONDS`` while the worker lives.
+  ``recover_tasks`` queues again every task whose worker is known to be gone (same
+  machine) or whose lease has ended (any machine). Every task is safe to run twice.
+
+The task framework is django-tasks (the backport of Django 6's ``django.tasks``); Amity
+never writes its tables, only calls its public API.
 """
 
-from datetime import datetime
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import socket
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_tasks import task as django_task
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
+
+_TASKS: dict = {}
+_START = secrets.token_hex(3)
+
+
+def worker_id() -> str:
+    """Who is working: this machine, process and process start (a restarted container
+    may reuse the process number)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_START}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def dead_here(claimer: str) -> bool:
+    """True when ``claimer`` was a process of this machine that is gone."""
+    host, _, rest = claimer.partition(":")
+    pid, _, start = rest.partition(":")
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return start != _START  # our number, an earlier life
+    return not _pid_alive(int(pid))
+
+
+def lease_length() -> timedelta:
+    return timedelta(seconds=settings.AMITY_EMAIL_LEASE_SECONDS)
 
 
 def tasks_live_in_database() -> bool:
@@ -20,11 +75,72 @@ def tasks_live_in_database() -> bool:
     return settings.TASKS["default"]["BACKEND"] == DATABASE_BACKEND
 
 
-def enqueue_task(task, *, run_after: datetime | None = None, **kwargs) -> None:
-    """Queue ``task(**kwargs)`` (at ``run_after``, or as soon as a worker is free) so that
-    it exists exactly when the current transaction commits."""
-    queued = task.using(run_after=run_after) if run_after is not None else task
+def background_task(name: str, **options):
+    """Declare the decorated function as the task ``name`` (``queue_name``, ``priority``
+    as django-tasks takes them). It runs under a lease while a worker runs it."""
+
+    def declare(function):
+        @functools.wraps(function)
+        def leased(**kwargs):
+            from amity.core.models import TaskLease
+
+            lease = TaskLease.objects.create(
+                task_name=name,
+                arguments=kwargs,
+                claimed_by=worker_id(),
+                lease_until=timezone.now() + lease_length(),
+            )
+            try:
+                return function(**kwargs)
+            finally:
+                TaskLease.objects.filter(pk=lease.pk).delete()
+
+        declared = django_task(**options)(leased)
+        if _TASKS.setdefault(name, declared) is not declared:
+            raise ValueError(f"Two background tasks are called {name!r}.")
+        return declared
+
+    return declare
+
+
+def enqueue_task(name: str, *, run_after: datetime | None = None, **kwargs) -> None:
+    """Queue the task ``name`` with ``kwargs`` (at ``run_after``, or as soon as a worker is
+    free) so that it exists exactly when the current transaction commits."""
+    declared = _TASKS[name]
+    queued = declared.using(run_after=run_after) if run_after is not None else declared
     if tasks_live_in_database():
         queued.enqueue(**kwargs)
     else:
         transaction.on_commit(lambda: queued.enqueue(**kwargs))
+
+
+def renew_leases() -> int:
+    """Extend the leases of the tasks this process is running (the worker's heartbeat)."""
+    from amity.core.models import TaskLease
+
+    return TaskLease.objects.filter(claimed_by=worker_id()).update(
+        lease_until=timezone.now() + lease_length()
+    )
+
+
+def recover_tasks() -> int:
+    """Queue again each task whose worker died: gone from this machine, or silent past
+    its lease on any machine. Returns how many."""
+    from amity.core.models import TaskLease
+
+    now = timezone.now()
+    recovered = 0
+    for lease in TaskLease.objects.all():
+        if lease.task_name not in _TASKS:
+            continue
+        if not (dead_here(lease.claimed_by) or lease.lease_until < now):
+            continue
+        with transaction.atomic():
+            # Whoever deletes the row queues the task: two recovering workers queue it once.
+            taken, _ = TaskLease.objects.filter(
+                pk=lease.pk, claimed_by=lease.claimed_by, lease_until=lease.lease_until
+            ).delete()
+            if taken:
+                enqueue_task(lease.task_name, **lease.arguments)
+                recovered += 1
+    return recovered

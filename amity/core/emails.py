@@ -14,10 +14,7 @@ Message-ID is the same on every attempt so that the receiving side can recognise
 
 import contextlib
 import logging
-import os
-import secrets
 import smtplib
-import socket
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,7 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from amity.core.background import enqueue_task, tasks_live_in_database
+from amity.core.background import dead_here, enqueue_task, recover_tasks, worker_id
 from amity.core.models import OutboundAttachment, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -68,9 +65,7 @@ def email_queue(
 
 
 def _enqueue_send(email_id: int) -> None:
-    from amity.core.tasks import send_email
-
-    enqueue_task(send_email, email_id=email_id)
+    enqueue_task("core.send_email", email_id=email_id)
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -78,15 +73,6 @@ def retry_delay(attempt: int) -> timedelta:
     ``AMITY_EMAIL_RETRY_SECONDS``)."""
     first = settings.AMITY_EMAIL_RETRY_SECONDS
     return timedelta(seconds=min(first * 2 ** max(attempt - 1, 0), 3600))
-
-
-_START = secrets.token_hex(3)
-
-
-def worker_id() -> str:
-    """Who is sending: this machine, process and process start (a restarted container
-    may reuse the process number)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{_START}"
 
 
 def _claimable(now) -> Q:
@@ -203,73 +189,20 @@ def email_send(*, email_id: int) -> OutboundEmail.Status | None:
     raise failure
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _dead_here(claimer: str) -> bool:
-    """True when ``claimer`` was a process of this machine that is gone."""
-    host, _, rest = claimer.partition(":")
-    pid, _, start = rest.partition(":")
-    if host != socket.gethostname()[:40] or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return start != _START  # our number, an earlier life
-    return not _pid_alive(int(pid))
-
-
 def recover_interrupted() -> dict[str, int]:
-    """Put back the work of workers that died: emails left "sending" and tasks left
-    "running" by a process of this machine that no longer exists, or whose lease ended.
-    Safe to run at any time (every task is safe to run twice); ``amity worker`` runs it on
-    start. Returns counts for the log."""
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
+    """Put back the work of workers that died: emails left "sending" by a process of this
+    machine that no longer exists, or whose lease ended, and tasks whose worker is gone
+    (``amity.core.background.recover_tasks``). Safe to run at any time (every task is safe
+    to run twice); ``amity worker`` runs it on start and every lease period. Returns counts
+    for the log."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.AMITY_EMAIL_LEASE_SECONDS)
     emails = 0
     for email in OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING):
-        if _dead_here(email.claimed_by) or (email.claimed_until and email.claimed_until < now):
-            updated = OutboundEmail.objects.filter(
+        if dead_here(email.claimed_by) or (email.claimed_until and email.claimed_until < now):
+            emails += OutboundEmail.objects.filter(
                 pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_by=email.claimed_by
             ).update(status=OutboundEmail.Status.RETRYING, claimed_until=None)
-            emails += updated
-    tasks = 0
-    if tasks_live_in_database():
-        for result in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING):
-            claimer = result.worker_ids[-1] if result.worker_ids else ""
-            # Sending one email takes seconds: one running past the lease lost its worker.
-            # Other tasks (a message to 10,000) may run long; only a dead worker frees them.
-            overdue = (
-                result.task_path == "amity.core.tasks.send_email"
-                and result.started_at is not None
-                and result.started_at < stale
-            )
-            if _dead_here(claimer) or overdue:
-                tasks += DBTaskResult.objects.filter(
-                    pk=result.pk, status=TaskResultStatus.RUNNING
-                ).update(status=TaskResultStatus.READY, started_at=None)
-    # An email whose task was lost with its worker gets a new one.
-    pending = set(
-        DBTaskResult.objects.filter(
-            task_path="amity.core.tasks.send_email",
-            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        ).values_list("args_kwargs__kwargs__email_id", flat=True)
-        if tasks_live_in_database()
-        else []
-    )
-    unfinished = OutboundEmail.objects.filter(status__in=UNFINISHED).values_list("pk", flat=True)
-    orphans = [email_id for email_id in unfinished if email_id not in pending]
-    for email_id in orphans:
-        _enqueue_send(email_id)
-    return {"emails": emails, "tasks": tasks, "requeued": len(orphans)}
+    return {"emails": emails, "tasks": recover_tasks()}
 
 
 def message_id(email: OutboundEmail) -> str:

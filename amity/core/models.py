@@ -61,3 +61,25 @@ class OutboundAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class TaskLease(models.Model):
+    """A background task that a worker is running now, with the lease it holds.
+
+    The worker writes the row when the task starts and deletes it when the task ends, and
+    renews the lease while it lives. A row outlives its task only when the worker died: once
+    the worker is known to be gone (same machine) or its lease has ended (any machine), any
+    worker deletes the row and queues the task again, in one transaction. Every task is
+    safe to run twice, so a slow worker taken for dead costs a repeat, never a loss."""
+
+    task_name = models.CharField(max_length=200)
+    arguments = models.JSONField(default=dict)
+    claimed_by = models.CharField(max_length=64)
+    lease_until = models.DateTimeField()
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["lease_until"], name="core_tasklease_until")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} on {self.claimed_by}"

@@ -73,8 +73,6 @@ def reminders_schedule(*, agreement: Agreement) -> int:
     """Queue the agreement's reminder tasks (in the caller's transaction). Returns how
     many were queued. Tasks already queued for an older expiry date stay queued and do
     nothing when they run."""
-    from amity.relations.tasks import remind_agreement_expiry
-
     if agreement.status != AgreementStatus.ACTIVE or agreement.expires_on is None:
         return 0
     now = timezone.now()
@@ -86,22 +84,23 @@ def reminders_schedule(*, agreement: Agreement) -> int:
         if when <= now:
             due_now = True
             continue
-        _enqueue(remind_agreement_expiry.using(run_after=when), agreement, days)
+        _enqueue(agreement, days, run_after=when)
         queued += 1
     if due_now:  # an offset already passed: the most urgent due one, at once
         days = due_offset(agreement, timezone.localdate()) or min(reminder_days())
-        _enqueue(remind_agreement_expiry, agreement, days)
+        _enqueue(agreement, days)
         queued += 1
     return queued
 
 
-def _enqueue(task, agreement: Agreement, days: int) -> None:
-    kwargs = {
-        "agreement_id": agreement.pk,
-        "expires_on": agreement.expires_on.isoformat(),
-        "days": days,
-    }
-    enqueue_task(task, **kwargs)
+def _enqueue(agreement: Agreement, days: int, run_after: datetime | None = None) -> None:
+    enqueue_task(
+        "relations.remind_agreement_expiry",
+        run_after=run_after,
+        agreement_id=agreement.pk,
+        expires_on=agreement.expires_on.isoformat(),
+        days=days,
+    )
 
 
 def agreement_remind(

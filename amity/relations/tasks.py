@@ -3,12 +3,11 @@ is safe to run twice."""
 
 from datetime import date
 
-from django_tasks import task
-
+from amity.core.background import background_task
 from amity.relations import reminders
 
 
-@task()
+@background_task("relations.remind_agreement_expiry")
 def remind_agreement_expiry(agreement_id: int, expires_on: str, days: int) -> bool:
     """Queued for 09:00 ``days`` before ``expires_on``; decides again when it runs."""
     reminder = reminders.agreement_remind(

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from amity.core.emails import email_queue
-from amity.core.models import OutboundEmail
+from amity.core.models import OutboundEmail, TaskLease
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,13 +125,20 @@ def test_an_email_left_sending_by_a_dead_worker_is_sent_once_after_recovery(
         claimed_until=timezone.now() + timedelta(minutes=5),
     )
     DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now(), worker_ids=[dead])
+    TaskLease.objects.create(
+        task_name="core.send_email",
+        arguments={"email_id": email.pk},
+        claimed_by=dead,
+        lease_until=timezone.now() + timedelta(minutes=5),
+    )
     run_worker()
     assert smtp_server.messages == []  # the running task is not picked up twice
 
     counts = recover_interrupted()
     run_worker()
 
-    assert counts == {"emails": 1, "tasks": 1, "requeued": 0}
+    assert counts == {"emails": 1, "tasks": 1}
+    assert TaskLease.objects.count() == 0
     assert [m["Subject"] for m in smtp_server.messages] == ["Reminder"]
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
@@ -139,7 +146,8 @@ def test_an_email_left_sending_by_a_dead_worker_is_sent_once_after_recovery(
 
 
 def test_an_email_claimed_by_a_live_worker_is_left_alone(smtp_server, run_worker):
-    from amity.core.emails import email_send, worker_id
+    from amity.core.background import worker_id
+    from amity.core.emails import email_send
 
     with transaction.atomic():
         email = email_queue(to=["a@example.org"], subject="Reminder", body="Tomorrow at 8.")
