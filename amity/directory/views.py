@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from amity.core.forms import formset_rows
 from amity.core.paging import page_of, query_without
 from amity.directory import permissions, selectors, services
+from amity.directory.extensions import institution_sections
 from amity.directory.forms import (
     DepartmentForm,
     ExperienceFormSet,
@@ -21,7 +22,6 @@ from amity.directory.forms import (
     PersonForm,
 )
 from amity.directory.models import Person
-from amity.relations.views import partner_sections
 
 PAGE_SIZE = 25
 
@@ -66,8 +66,9 @@ def institution_detail(request, pk: int):
             if institution.kind == "society"
             else [],
             "can_edit": permissions.can_manage_institutions(request.user),
-            # The partner page: agreements, activities, letters, documents, timeline.
-            **partner_sections(request, institution),
+            # What the apps above add: the partner page's agreements, activities,
+            # letters, documents and timeline come from relations.
+            **institution_sections(request, institution),
         },
     )
 

@@ -8,4 +8,8 @@ class RelationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares this app's background tasks by name (amity.core.background).
+        from amity.directory.extensions import register_institution_section
         from amity.relations import tasks  # noqa: F401
+        from amity.relations.views import partner_sections
+
+        register_institution_section(partner_sections)
