@@ -6,7 +6,8 @@
 
 Both create ./.venv on first use and install Amity into it (again whenever pyproject.toml
 changes). ``test`` also installs Debian's chromium for the browser tests when it is missing
-and this user may install packages; without it those tests are skipped with a message.
+and this user may install packages; without it those tests are skipped with a message. It
+also installs ical.js into tests/js (``npm ci``) when node and npm exist.
 Other commands: ``setup`` (install only), ``bench …`` (benchmarks), ``amity …`` (the
 installed ``amity`` command).
 """
@@ -74,6 +75,22 @@ def ensure_chromium() -> None:
         say(f"could not install chromium ({exc}); browser tests will skip")
 
 
+def ensure_js_readers() -> None:
+    """ical.js reads Amity's feeds in the feed tests: installed into tests/js/node_modules
+    from its lock file when node and npm exist (again when the lock file changes)."""
+    folder = ROOT / "tests" / "js"
+    npm = shutil.which("npm")
+    if not shutil.which("node") or not npm:
+        say("node or npm is not installed: the feed tests with ical.js will skip")
+        return
+    installed = folder / "node_modules" / ".package-lock.json"
+    lock = folder / "package-lock.json"
+    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    say("installing ical.js for the feed tests (npm ci in tests/js)")
+    run(npm, "ci", "--no-audit", "--no-fund", "--silent", cwd=folder)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -89,6 +106,7 @@ def main(argv: list[str]) -> int:
         return subprocess.call([str(BIN / "amity"), *rest])
     if command == "test":
         ensure_chromium()
+        ensure_js_readers()
         code = subprocess.call([str(BIN / "python"), "-m", "pytest", *rest])
         if code == 5:
             say("pytest collected no tests: that is a failure, not a pass")

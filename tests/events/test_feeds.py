@@ -1,13 +1,20 @@
 """Feeds are parsed back with icalendar and expanded with recurring-ical-events; the
 instants must be the ones the database (and so the pages) hold."""
 
-from datetime import UTC, date, datetime
+import json
+import logging
+import shutil
+import subprocess
+import warnings
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import icalendar
 import pytest
 import recurring_ical_events
+import vobject
 
-from amity.events import services
+from amity.events import feeds, services, timing
 from amity.events.models import Session
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +156,279 @@ def test_cancelling_one_session_changes_the_cached_feed(world, client, lecture):
     services.session_cancel(session=lecture.sessions.get())
     after = _parse(client.get("/calendar/public.ics")).walk("VEVENT")[0]
     assert after["STATUS"] == "CANCELLED"
+
+
+# Readers of the feed: every one must see exactly the instants the database holds. -------
+
+READ_UNTIL = date(2041, 1, 1)
+JS_READER = Path(__file__).resolve().parent.parent / "js"
+
+
+def _database_instants(activity) -> list[tuple[datetime, datetime, str]]:
+    return sorted(
+        (s.starts_at, s.ends_at, "CANCELLED" if s.is_cancelled else "CONFIRMED")
+        for s in activity.sessions.all()
+    )
+
+
+def _read_icalendar(body: bytes) -> list[tuple[datetime, datetime, str]]:
+    """icalendar parses, recurring-ical-events expands (RRULE, RDATE, EXDATE, overrides)."""
+    calendar = icalendar.Calendar.from_ical(body)
+    assert [(c.name, c.errors) for c in calendar.walk() if c.errors] == []
+    events = recurring_ical_events.of(calendar, skip_bad_series=False).between(
+        date(2020, 1, 1), READ_UNTIL
+    )
+    return sorted(
+        (e["DTSTART"].dt.astimezone(UTC), e["DTEND"].dt.astimezone(UTC), str(e["STATUS"]))
+        for e in events
+    )
+
+
+def _read_vobject(body: bytes) -> list[tuple[datetime, datetime, str]]:
+    """vobject parses and expands the recurrence set (RRULE, RDATE, EXDATE); overrides are
+    matched to their instance by RECURRENCE-ID, as a client using vobject does."""
+    calendar = vobject.readOne(body.decode())
+    events = calendar.vevent_list
+    overrides = {
+        (e.uid.value, e.recurrence_id.value.astimezone(UTC)): e
+        for e in events
+        if hasattr(e, "recurrence_id")
+    }
+
+    def row(event, start=None):
+        begin = event.dtstart.value.astimezone(UTC)
+        length = (
+            event.dtend.value.astimezone(UTC) - begin
+            if hasattr(event, "dtend")
+            else event.duration.value
+        )
+        start = begin if start is None else start
+        return (start, start + length, event.status.value)
+
+    found = []
+    for event in events:
+        if hasattr(event, "recurrence_id"):
+            continue
+        if not hasattr(event, "rrule"):
+            found.append(row(event))
+            continue
+        for instance in event.getrruleset(addRDate=True):
+            instant = instance.astimezone(UTC)
+            override = overrides.pop((event.uid.value, instant), None)
+            found.append(row(override) if override else row(event, instant))
+    assert overrides == {}, "overrides that match no instance"
+    return sorted(found)
+
+
+def _read_icaljs(body: bytes) -> list[tuple[datetime, datetime, str]]:
+    """ical.js (tests/js/read_ics.mjs) parses and expands; anything on stderr fails."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the ical.js reader of the feeds cannot run")
+    if not (JS_READER / "node_modules" / "ical.js").exists():
+        # python3 dev.py test installs it; running pytest directly may come first.
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=JS_READER, check=True, timeout=300
+        )
+    result = subprocess.run(
+        [node, str(JS_READER / "read_ics.mjs"), READ_UNTIL.isoformat()],
+        input=body,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr.decode()) == (0, "")
+
+    def instant(text: str) -> datetime:
+        return datetime.fromisoformat(text).astimezone(UTC)
+
+    return sorted(
+        (instant(o["start"]), instant(o["end"]), o["status"]) for o in json.loads(result.stdout)
+    )
+
+
+@pytest.fixture
+def night_call(world):
+    """A public weekly call on Sundays at 01:30 in New York, 60 minutes, from 31 October
+    2027 for 21 weeks: it crosses the change back on 7 November 2027 (01:30 happens twice:
+    the occurrence is the first 01:30, and ends at the second) and the change forward on
+    12 March 2028 (01:30–02:30 lasts one hour and ends at 03:30 EDT). Around it: two
+    30-minute sessions at the first and at the second 01:30 of 7 November, the occurrence
+    of 7 November moved to the second 01:30, the one of 21 November cancelled, the one of
+    5 December moved to the Monday, and a session in July 2040 (after the 2037 end of
+    32-bit zone tables)."""
+    zone = "America/New_York"
+    activity = services.activity_create(
+        fields={
+            "title": "Night shift handover",
+            "kind": "call",
+            "status": "confirmed",
+            "visibility": "public",
+            "time_zone": zone,
+        }
+    )
+    series = services.series_create(
+        activity=activity,
+        start_date=date(2027, 10, 31),
+        start_time=time(1, 30),
+        time_zone=zone,
+        rrule="FREQ=WEEKLY;COUNT=21",
+        duration_minutes=60,
+    )
+    fold_night = datetime(2027, 11, 7, 1, 30)
+    for fold in (0, 1):
+        services.session_create(
+            activity=activity,
+            starts_at=timing.resolve_local(fold_night, zone, fold=fold),
+            duration_minutes=30,
+            time_zone=zone,
+            title=f"Handover {fold + 1}",
+        )
+    services.session_create(
+        activity=activity,
+        starts_at=timing.resolve_local(datetime(2040, 7, 10, 10, 0), zone),
+        duration_minutes=45,
+        time_zone=zone,
+    )
+    occurrences = {s.starts_at.astimezone(activity.zone).date(): s for s in series.sessions.all()}
+    services.session_move(
+        session=occurrences[date(2027, 11, 7)],
+        starts_at=timing.resolve_local(fold_night, zone, fold=1),
+    )
+    services.session_cancel(session=occurrences[date(2027, 11, 21)])
+    services.session_move(
+        session=occurrences[date(2027, 12, 5)],
+        starts_at=occurrences[date(2027, 12, 5)].starts_at + timedelta(days=1),
+    )
+    return activity
+
+
+def test_feed_fold_and_dst_instants_reach_icalendar_exactly(world, client, night_call):
+    """icalendar with recurring-ical-events reads every session of a series crossing both
+    DST changes, the sessions at both 01:30s of the fold, the moved and the cancelled
+    occurrence and a session in 2040 at exactly the database's UTC instants, without a
+    warning."""
+    body = client.get("/calendar/public.ics").content
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = _read_icalendar(body)
+    assert [str(w.message) for w in caught] == []
+    assert found == _database_instants(night_call)
+    assert len(found) == 24
+
+
+def test_feed_fold_and_dst_instants_reach_vobject_exactly(world, client, night_call, caplog):
+    """vobject reads the same feed at exactly the database's instants, without a warning."""
+    body = client.get("/calendar/public.ics").content
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        found = _read_vobject(body)
+    assert [str(w.message) for w in caught] + caplog.messages == []
+    assert found == _database_instants(night_call)
+
+
+def test_feed_fold_and_dst_instants_reach_icaljs_exactly(world, client, night_call):
+    """ical.js (a JavaScript client) reads the same feed at exactly the database's
+    instants, and says nothing on stderr."""
+    body = client.get("/calendar/public.ics").content
+    assert _read_icaljs(body) == _database_instants(night_call)
+
+
+def test_feed_writes_no_ambiguous_local_time(world, client, night_call):
+    """No DTSTART, DTEND, RECURRENCE-ID, RDATE or EXDATE with a TZID names a local time
+    that happens twice: such times are written in UTC (a client reading a repeated time
+    as the first one, as RFC 5545 says, or as the second, gets the same instant)."""
+    calendar = icalendar.Calendar.from_ical(client.get("/calendar/public.ics").content)
+    ambiguous = []
+    for event in calendar.walk("VEVENT"):
+        for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE"):
+            for prop in event.get(name, []) if name == "RDATE" else [event.get(name)]:
+                values = prop.dts if hasattr(prop, "dts") else [prop] if prop else []
+                for value in values:
+                    dt = value.dt
+                    if dt.tzinfo is not None and dt.utcoffset() != dt.astimezone(UTC).utcoffset():
+                        local = dt.replace(tzinfo=None)
+                        first = local.replace(tzinfo=dt.tzinfo, fold=0).utcoffset()
+                        second = local.replace(tzinfo=dt.tzinfo, fold=1).utcoffset()
+                        if first != second:
+                            ambiguous.append(f"{name}:{local}")
+    assert ambiguous == []
+    # The session at the first 01:30 of 7 November, in UTC: 01:30 EDT to 01:00 EST.
+    handover = next(e for e in calendar.walk("VEVENT") if e["SUMMARY"].endswith("Handover 1"))
+    assert handover["DTSTART"].to_ical() == b"20271107T053000Z"
+    assert handover["DTEND"].to_ical() == b"20271107T060000Z"
+
+
+def test_feed_vtimezone_is_written_as_yearly_rules(world, client, night_call, lecture):
+    """Each zone's VTIMEZONE gives its current DST rule as a yearly RRULE (New York: second
+    Sunday of March, first Sunday of November, at 02:00) that clients extend to any year,
+    never as lists of dates; Shanghai, without DST, is one fixed offset."""
+    text = client.get("/calendar/public.ics").content.decode()
+    calendar = icalendar.Calendar.from_ical(text)
+    zones = {str(z["TZID"]): z for z in calendar.walk("VTIMEZONE")}
+    assert sorted(zones) == ["America/New_York", "Asia/Shanghai"]
+    rules = {
+        (c.name, c["RRULE"].to_ical().decode(), c["DTSTART"].to_ical().decode()[-6:])
+        for c in zones["America/New_York"].subcomponents
+        if "RRULE" in c
+    }
+    assert rules == {
+        ("DAYLIGHT", "FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "020000"),
+        ("STANDARD", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11", "020000"),
+    }
+    assert all("RDATE" not in c and "RRULE" not in c for c in zones["Asia/Shanghai"].subcomponents)
+    assert [str(c["TZOFFSETTO"].to_ical()) for c in zones["Asia/Shanghai"].subcomponents] == [
+        "+0800"
+    ]
+    assert not any(line.startswith("RDATE") and "," in line for line in text.splitlines())
+    # icalendar's own reading of the zone gives 2040's summer offset (EDT).
+    summer = next(e for e in calendar.walk("VEVENT") if e["DTSTART"].dt.year == 2040)
+    assert summer["DTSTART"].dt.astimezone(UTC) == datetime(2040, 7, 10, 14, 0, tzinfo=UTC)
+
+
+def test_feed_rebuild_after_one_change_reserialises_only_that_event(world, client, night_call):
+    """Each event's text is kept, keyed by what it shows: after one session is renamed,
+    building the feed again writes that one event anew and reuses every other one."""
+    client.get("/calendar/public.ics")
+    session = night_call.sessions.get(title="Handover 2")
+    services.session_update(session=session, fields={"title": "Handover (second 01:30)"})
+    before = feeds.event_cache_info()
+    body = client.get("/calendar/public.ics").content
+    after = feeds.event_cache_info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits == 3  # the series, the other fold session, 2040
+    assert b"SUMMARY:Night shift handover: Handover (second 01:30)" in body
+
+
+def test_feed_series_starting_at_the_second_of_two_equal_times_reaches_every_reader(world, client):
+    """A weekly series whose first session is the second 01:30 of 7 November 2027 in New
+    York (chosen with fold=1): RFC 5545 would read its DTSTART as the first 01:30, so every
+    reader (icalendar, vobject, ical.js) must still see exactly the stored instants."""
+    zone = "America/New_York"
+    activity = services.activity_create(
+        fields={
+            "title": "Night audit",
+            "kind": "call",
+            "status": "confirmed",
+            "visibility": "public",
+            "time_zone": zone,
+        }
+    )
+    services.series_create(
+        activity=activity,
+        start_date=date(2027, 11, 7),
+        start_time=time(1, 30),
+        time_zone=zone,
+        rrule="FREQ=WEEKLY;COUNT=3",
+        duration_minutes=30,
+        fold=1,
+    )
+    expected = _database_instants(activity)
+    assert expected[0][0] == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
+    body = client.get("/calendar/public.ics").content
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert _read_icalendar(body) == expected
+        assert _read_vobject(body) == expected
+    assert [str(w.message) for w in caught] == []
+    assert _read_icaljs(body) == expected
