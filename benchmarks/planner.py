@@ -26,18 +26,17 @@ to stdout, followed by JSON of all figures; progress goes to stderr.
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 
 import scipy
 
 from amity.scheduling import planner
 from amity.scheduling.instances import SEED_FIXED_TIME, random_instance, seed_problem
+from benchmarks.harness import report
+from benchmarks.harness.servers import BenchmarkError, log
 
 SEED_GOAL_SHARE = 0.6
 SEED_GOAL_SECONDS = 5.0
@@ -47,14 +46,6 @@ FAST_GOAL_SITES = 30
 FAST_GOAL_SECONDS = 2.0
 FAST_GOAL_GAP = 0.05
 TOLERANCE = 1e-6
-
-
-class BenchmarkError(RuntimeError):
-    """The solvers contradict each other or the fixed slots."""
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _check(plan: planner.Plan, fast: planner.Plan, fixed: list[planner.Plan]) -> None:
@@ -99,11 +90,11 @@ def measure_seed(ns: argparse.Namespace) -> dict:
     as_held = planner.wall_time_plan(problem, SEED_FIXED_TIME)
     poll = planner.best_fixed_slot(problem, minimise="total")
     fairest = planner.best_fixed_slot(problem, minimise="max")
-    _log(f"seed: exact solver, {ns.repeats} runs")
+    log(f"seed: exact solver, {ns.repeats} runs")
     plan, exact_seconds = _timed(
         lambda: planner.solve_exact(problem, time_limit=ns.time_limit), ns.repeats
     )
-    _log(f"seed: fast solver, {ns.repeats} runs")
+    log(f"seed: fast solver, {ns.repeats} runs")
     fast, fast_seconds = _timed(lambda: planner.solve_fast(problem), ns.repeats)
     fixed = [as_held, poll, fairest]
     fixed += [planner.fixed_slot_plan(problem, slot) for slot in problem.slots]
@@ -258,10 +249,10 @@ def run(argv: list[str]) -> int:
         rows = []
         for size in ns.sizes:
             for number in range(ns.seeds):
-                _log(f"random: {size} sites, seed {number}")
+                log(f"random: {size} sites, seed {number}")
                 rows.append(measure_random(size, number, ns))
     except BenchmarkError as error:
-        _log(f"benchmark failed: {error}")
+        log(f"benchmark failed: {error}")
         return 1
     summary = summarise(rows)
     _print_report(seed, summary)
@@ -269,19 +260,13 @@ def run(argv: list[str]) -> int:
         json.dumps(
             {
                 "benchmark": "planner",
-                "machine": {
-                    "python": platform.python_version(),
-                    "scipy": scipy.__version__,
-                    "platform": platform.platform(),
-                    "cpus": os.cpu_count(),
-                },
+                "machine": report.machine(scipy=scipy.__version__),
                 "settings": {
                     "sizes": ns.sizes,
                     "seeds": ns.seeds,
                     "repeats": ns.repeats,
                     "time_limit": ns.time_limit,
                 },
-                "date": date.today().isoformat(),
                 "seed_instance": seed,
                 "random": rows,
                 "summary": summary,

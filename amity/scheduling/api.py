@@ -4,13 +4,14 @@ from datetime import date, datetime
 
 from ninja import Field, Router, Schema, Status
 
+from amity.core.schemas import InputSchema
 from amity.events import permissions
 from amity.scheduling import planner, services
 
 router = Router(tags=["call planner"])
 
 
-class SiteIn(Schema):
+class SiteIn(InputSchema):
     name: str
     zone: str = Field(..., description="IANA time zone, e.g. Asia/Shanghai")
     weight: float = Field(1.0, ge=0, le=10)
@@ -18,7 +19,7 @@ class SiteIn(Schema):
     unavailable_dates: list[date] = Field(default_factory=list)
 
 
-class PlanIn(Schema):
+class PlanIn(InputSchema):
     sites: list[SiteIn]
     first_date: date
     weeks: int = Field(52, ge=1, le=104)
@@ -121,11 +122,11 @@ def plan_call(request, activity_id: int, payload: PlanIn):
             max_distinct_slots=payload.max_distinct_slots,
         )
         comparison = services.plan_compare(problem=problem, compare_with=payload.compare_with)
-    except ValueError as error:  # includes NoFeasiblePlan
+        created = (
+            services.plan_accept(activity=activity, plan=comparison.plan) if payload.accept else []
+        )
+    except ValueError as error:  # includes NoFeasiblePlan and PlanRefused
         return Status(422, {"detail": str(error)})
-    created = (
-        services.plan_accept(activity=activity, plan=comparison.plan) if payload.accept else []
-    )
     return {
         "plan": _plan_out(comparison.plan),
         "poll": _plan_out(comparison.poll),

@@ -4,8 +4,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from amity.directory.models import time_zone_names
-from amity.scheduling import planner
+from amity.core.forms import AmityForm
+from amity.core.widgets import IsoDateInput
+from amity.core.zones import time_zone_names
+from amity.scheduling import limits, planner
 
 UTC_WEEKDAYS = [
     (0, gettext_lazy("Monday")),
@@ -18,11 +20,13 @@ UTC_WEEKDAYS = [
 ]
 
 
-class SiteForm(forms.Form):
+class SiteForm(AmityForm):
     include = forms.BooleanField(label=gettext_lazy("Include"), required=False, initial=True)
     name = forms.CharField(label=gettext_lazy("Site"), max_length=100)
     zone = forms.CharField(label=gettext_lazy("Time zone"), max_length=64)
-    weight = forms.FloatField(label=gettext_lazy("Weight"), min_value=0, max_value=10, initial=1)
+    weight = forms.FloatField(
+        label=gettext_lazy("Weight"), min_value=0, max_value=limits.MAX_WEIGHT, initial=1
+    )
 
     def clean_zone(self):
         zone = self.cleaned_data["zone"]
@@ -31,14 +35,14 @@ class SiteForm(forms.Form):
         return zone
 
 
-SiteFormSet = forms.formset_factory(SiteForm, extra=0, min_num=1, max_num=60)
+SiteFormSet = forms.formset_factory(SiteForm, extra=0, min_num=1, max_num=limits.MAX_SITES)
 
 
-class PlannerForm(forms.Form):
-    first_date = forms.DateField(
-        label=gettext_lazy("First week starts"), widget=forms.DateInput(attrs={"type": "date"})
+class PlannerForm(AmityForm):
+    first_date = forms.DateField(label=gettext_lazy("First week starts"), widget=IsoDateInput())
+    weeks = forms.IntegerField(
+        label=gettext_lazy("Weeks"), min_value=1, max_value=limits.MAX_WEEKS, initial=52
     )
-    weeks = forms.IntegerField(label=gettext_lazy("Weeks"), min_value=1, max_value=104, initial=52)
     weekday = forms.TypedChoiceField(
         label=gettext_lazy("Day (in UTC)"),
         choices=UTC_WEEKDAYS,
@@ -47,7 +51,10 @@ class PlannerForm(forms.Form):
         help_text=gettext_lazy("The call may start at any time of this day in UTC."),
     )
     meeting_minutes = forms.IntegerField(
-        label=gettext_lazy("Length (minutes)"), min_value=15, max_value=240, initial=60
+        label=gettext_lazy("Length (minutes)"),
+        min_value=limits.MIN_MEETING_MINUTES,
+        max_value=limits.MAX_MEETING_MINUTES,
+        initial=60,
     )
     slot_step = forms.TypedChoiceField(
         label=gettext_lazy("Start times every"),
@@ -71,7 +78,7 @@ class PlannerForm(forms.Form):
     max_slots = forms.IntegerField(
         label=gettext_lazy("At most this many different times"),
         min_value=1,
-        max_value=10,
+        max_value=limits.MAX_DISTINCT_SLOTS,
         required=False,
         help_text=gettext_lazy("Leave empty for no limit; 2 or 3 keeps the series regular."),
     )
@@ -119,9 +126,9 @@ def build_problem(form: PlannerForm, sites: SiteFormSet) -> planner.Problem:
     ]
     if not chosen:
         raise ValueError(_("Include at least one site."))
-    limits = ()
+    windows = ()
     if data.get("never_from") is not None:
-        limits = ((data["never_from"], data["never_until"]),)
+        windows = ((data["never_from"], data["never_until"]),)
     return planner.Problem(
         sites=tuple(chosen),
         meeting_minutes=data["meeting_minutes"],
@@ -129,6 +136,6 @@ def build_problem(form: PlannerForm, sites: SiteFormSet) -> planner.Problem:
         weeks=data["weeks"],
         allowed_weekdays=frozenset({data["weekday"]}),
         slot_step_minutes=data["slot_step"],
-        hard_limits=limits,
+        hard_limits=windows,
         max_distinct_slots=data.get("max_slots"),
     )

@@ -364,6 +364,11 @@ class SolverReport:
     status: str
     week_classes: int
 
+    @property
+    def gap_percent(self) -> float:
+        """The gap in per cent: 1.3 for a plan within 1.3 % of the bound."""
+        return self.gap * 100
+
 
 @dataclass(frozen=True)
 class SiteReport:
@@ -956,31 +961,72 @@ def _plan(
 # --- Solvers ---------------------------------------------------------------------------------
 
 
+# The exact solver spends its time limit, counted from the start (building the costs
+# included), in three parts after the costs: the fast plan first, which it must never do
+# worse than (at most ``_FAST_SECONDS``, and at most half the time left); then the first
+# stage (the largest site cost) with ``_FIRST_STAGE_SHARE`` of what is left; then the
+# second (the total) with the rest, so that it always gets time even when the first runs
+# to its limit.
+_FAST_SECONDS = 1.5
+_LP_SECONDS = 0.5
+_FIRST_STAGE_SHARE = 0.8
+
+
 def solve_exact(problem: Problem, *, time_limit: float = 10.0, label: str = "Amity plan") -> Plan:
     """The plan with the least largest cumulative site cost, then the least total, from
-    the class-count integer programme (HiGHS). ``time_limit`` (seconds) is shared by the
-    two stages, except that the second (the total) always gets at least a tenth of it, so
-    a solve may overrun by that much. When time runs out the best plan found so far comes
-    back with ``solver.optimal`` False and the proven bound. If the first stage finds no plan at
-    all in time, the fast solver's plan comes back instead.
+    the class-count integer programme (HiGHS), started from the fast solver's plan.
+
+    ``time_limit`` (seconds) covers the whole solve, building the costs included: the fast
+    plan takes at most ``_FAST_SECONDS`` (and half the time left), the first stage (largest
+    cost, capped at the fast plan's) most of what is left and the second (the total) the
+    rest. The plan returned is never worse than the fast plan, on the largest cost and
+    then the total. When time runs out before both stages are proven, the best plan found
+    comes back with ``solver.optimal`` False and the best proven bound.
 
     Raises NoFeasiblePlan when no plan keeps every site out of the hard limits."""
     began = clock.perf_counter()
+    deadline = began + time_limit
     classes = _week_classes(cost_matrix(problem))
+    try:
+        # The fast plan gets its own time after the costs are built, as much as the fast
+        # solver alone would have, so that a slow build does not leave it a worse plan.
+        now = clock.perf_counter()
+        fast_deadline = now + min(_FAST_SECONDS, (deadline - now) / 2)
+        fast, fast_bound = _fast_counts(problem, classes, fast_deadline)
+    except NoFeasiblePlan:
+        # The relaxation proves there is no plan, or the fast solver found no set of slots
+        # under the cap; the programme below tells the two apart.
+        fast, fast_bound = None, 0.0
     programme = _Programme(classes, max_slots=problem.max_distinct_slots)
-    first = programme.solve(minimise="max", integral=True, time_limit=time_limit)
-    if first.status == 2:
+    cap = np.inf
+    if fast is not None:
+        cap = float(_site_totals(classes, fast).max())
+        cap += _TOLERANCE * max(1.0, cap)
+    first = programme.solve(
+        minimise="max",
+        integral=True,
+        time_limit=(deadline - clock.perf_counter()) * _FIRST_STAGE_SHARE,
+        cap=cap,
+    )
+    if fast is None and first.status == 2:
         raise NoFeasiblePlan(
             f"No {problem.max_distinct_slots} slots cover every week without breaking a hard limit."
         )
-    if first.counts is None:
-        return solve_fast(problem, label=label)
-    remaining = max(time_limit - (clock.perf_counter() - began), 0.1 * time_limit)
-    cap = first.value + _TOLERANCE * max(1.0, first.value)
-    second = programme.solve(minimise="total", integral=True, time_limit=remaining, cap=cap)
-    counts = second.counts if second.counts is not None else first.counts
-    optimal = first.status == 0 and second.status == 0
-    status = first.message if second.counts is None else f"{first.message}; {second.message}"
+    if fast is None and first.counts is None:
+        raise NoFeasiblePlan(f"No plan found in {time_limit:g} s: {first.message}")
+    incumbent = _better(classes, first.counts, fast)
+    largest = float(_site_totals(classes, incumbent).max())
+    second = programme.solve(
+        minimise="total",
+        integral=True,
+        time_limit=deadline - clock.perf_counter(),
+        cap=largest + _TOLERANCE * max(1.0, largest),
+    )
+    counts = _better(classes, second.counts, incumbent)
+    optimal = first.status == 0 and second.status == 0 and counts is second.counts
+    messages = [first.message, second.message]
+    if counts is fast:
+        messages.append("the fast plan was the best found")
     return _plan(
         problem,
         classes,
@@ -988,26 +1034,62 @@ def solve_exact(problem: Problem, *, time_limit: float = 10.0, label: str = "Ami
         label=label,
         method="exact",
         optimal=optimal,
-        status=status,
-        bound=first.bound,
+        status="; ".join(messages),
+        bound=max(first.bound, fast_bound),
         began=began,
     )
 
 
+def _better(classes: _WeekClasses, *plans: IntArray | None) -> IntArray:
+    """The plan with the least largest site cost, then the least total (the first on a
+    tie, within rounding)."""
+
+    def key(counts: IntArray) -> tuple[float, float]:
+        totals = _site_totals(classes, counts)
+        return round(float(totals.max()), 9), round(float(totals.sum()), 9)
+
+    return min((counts for counts in plans if counts is not None), key=key)
+
+
 def solve_fast(
-    problem: Problem, *, time_limit: float = 1.5, label: str = "Amity plan (fast)"
+    problem: Problem, *, time_limit: float = _FAST_SECONDS, label: str = "Amity plan (fast)"
 ) -> Plan:
     """A good plan quickly: the linear relaxation of the class-count programme (its value
     is the bound reported), rounded, then improved by moving single weeks between slots
-    until nothing helps or ``time_limit`` (seconds) runs out. Under a cap on distinct
-    slots, the relaxation is first narrowed to that many slots.
+    until nothing helps or ``time_limit`` (seconds, building the costs included) runs out.
+    Under a cap on distinct slots, the relaxation is first narrowed to that many slots.
 
     Raises NoFeasiblePlan when no plan keeps every site out of the hard limits."""
     began = clock.perf_counter()
-    deadline = began + time_limit
     classes = _week_classes(cost_matrix(problem))
+    counts, bound = _fast_counts(problem, classes, began + time_limit)
+    return _plan(
+        problem,
+        classes,
+        counts,
+        label=label,
+        method="fast",
+        optimal=False,
+        status="relaxation, rounding and local search",
+        bound=bound,
+        began=began,
+    )
+
+
+def _fast_counts(
+    problem: Problem, classes: _WeekClasses, deadline: float
+) -> tuple[IntArray, float]:
+    """The fast solver's class counts and its bound (the relaxation's value), by
+    ``deadline`` (a ``perf_counter`` time) give or take one linear programme."""
+
+    def remaining() -> float:
+        # The linear programmes are small (classes × slots) but decide the bound and the
+        # start: each gets at least ``_LP_SECONDS`` even when building the costs on a busy
+        # machine used up the time.
+        return max(deadline - clock.perf_counter(), _LP_SECONDS)
+
     relaxed = _Programme(classes, max_slots=problem.max_distinct_slots).solve(
-        minimise="max", integral=False, time_limit=time_limit
+        minimise="max", integral=False, time_limit=remaining()
     )
     if relaxed.fractional is None:
         raise NoFeasiblePlan(f"The relaxation has no solution: {relaxed.message}")
@@ -1020,28 +1102,18 @@ def solve_fast(
     # The least total among fractional plans at the relaxation's largest cost rounds to a
     # plan with few fractional classes.
     narrowed = _Programme(classes, slot_mask=slot_mask)
-    cap = narrowed.solve(minimise="max", integral=False, time_limit=time_limit).value
+    cap = narrowed.solve(minimise="max", integral=False, time_limit=remaining()).value
     flattest = narrowed.solve(
         minimise="total",
         integral=False,
-        time_limit=max(deadline - clock.perf_counter(), 0.05),
+        time_limit=remaining(),
         cap=cap + _TOLERANCE * max(1.0, cap),
     )
     if flattest.fractional is not None:
         fractional = flattest.fractional
     counts = _improve(classes, _round(classes, fractional, allowed), allowed, deadline)
     counts = _kick(classes, counts, allowed, deadline, bound=relaxed.bound)
-    return _plan(
-        problem,
-        classes,
-        counts,
-        label=label,
-        method="fast",
-        optimal=False,
-        status="relaxation, rounding and local search",
-        bound=relaxed.bound,
-        began=began,
-    )
+    return counts, relaxed.bound
 
 
 # --- Explanation ---------------------------------------------------------------------------

@@ -1,12 +1,17 @@
 """Planning a call series and turning the accepted plan into sessions."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from amity.events import services as event_services
-from amity.events.models import Activity, Session
-from amity.scheduling import planner
+from amity.events.models import Activity, Session, SessionStatus
+from amity.scheduling import limits, planner
 
 EXACT_UP_TO_SITES = 12
 
@@ -29,8 +34,11 @@ class Comparison:
 def plan_compare(
     *, problem: planner.Problem, compare_with: str = "", time_limit: float = 10.0
 ) -> Comparison:
-    """Solve (exactly up to a dozen sites, fast beyond) and compare. Raises
-    planner.NoFeasiblePlan when the hard limits leave no time at all."""
+    """Solve (exactly up to a dozen sites, fast beyond) and compare. Raises ValueError
+    with the user's message when the problem asks for what the planner page does not offer
+    or for too much work (``limits.check_problem``), and planner.NoFeasiblePlan when the
+    hard limits leave no time at all."""
+    limits.check_problem(problem)
     if len(problem.sites) <= EXACT_UP_TO_SITES:
         plan = planner.solve_exact(problem, time_limit=time_limit)
     else:
@@ -43,10 +51,53 @@ def plan_compare(
     )
 
 
+class PlanRefused(ValueError):
+    """The plan cannot be accepted; the message says why, for the user."""
+
+
 @transaction.atomic
-def plan_accept(*, activity: Activity, plan: planner.Plan, title: str = "") -> list[Session]:
+def plan_accept(
+    *, activity: Activity, plan: planner.Plan, title: str = "", now: datetime | None = None
+) -> list[Session]:
     """Create the call's sessions at the plan's instants, in the activity's zone. The
-    calendar feed and the local-time table pick them up like any other sessions."""
+    calendar feed and the local-time table pick them up like any other sessions.
+
+    Raises PlanRefused, adding nothing, when the plan's first call is not in the future,
+    or when the activity already has a (not cancelled) session at one of the plan's
+    instants: the same plan accepted again, or a plan that overlaps one accepted before.
+    The activity's row is locked before its sessions are recounted, so two accepts of the
+    same plan at once add its sessions once."""
+    first = plan.starts[0]
+    if first <= (now or timezone.now()):
+        local = first.astimezone(ZoneInfo(activity.time_zone)).date()
+        raise PlanRefused(
+            _("The plan's first call, on %(date)s, is already past: choose a later first week.")
+            % {"date": date_format(local, "DATE_FORMAT")}
+        )
+    Activity.objects.select_for_update().get(pk=activity.pk)
+    taken = list(
+        activity.sessions.exclude(status=SessionStatus.CANCELLED)
+        .filter(starts_at__in=plan.starts)
+        .values_list("starts_at", flat=True)
+        .order_by("starts_at")
+    )
+    if len(set(taken)) == len(set(plan.starts)):
+        raise PlanRefused(
+            _(
+                "This plan was accepted already: the call has a session at each of its "
+                "%(count)s times."
+            )
+            % {"count": len(plan.starts)}
+        )
+    if taken:
+        local = taken[0].astimezone(ZoneInfo(activity.time_zone))
+        raise PlanRefused(
+            _(
+                "The call already has a session on %(date)s at %(time)s, a time of this "
+                "plan: it overlaps a plan accepted before."
+            )
+            % {"date": date_format(local.date(), "DATE_FORMAT"), "time": f"{local:%H:%M}"}
+        )
     return event_services.sessions_create_at(
         activity=activity,
         starts=plan.starts,

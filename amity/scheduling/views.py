@@ -48,13 +48,18 @@ def plan_call(request, pk: int):
             form.add_error(None, str(error))
         else:
             if request.POST.get("action") == "accept":
-                created = services.plan_accept(activity=activity, plan=comparison.plan)
-                messages.success(
-                    request,
-                    _("%(count)s sessions were added at the planned times.")
-                    % {"count": len(created)},
-                )
-                return redirect(activity)
+                try:
+                    created = services.plan_accept(activity=activity, plan=comparison.plan)
+                except services.PlanRefused as error:
+                    # Stay on the plan, with the reason above the form, so it can be changed.
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(
+                        request,
+                        _("%(count)s sessions were added at the planned times.")
+                        % {"count": len(created)},
+                    )
+                    return redirect(activity)
             baseline = comparison.typed or comparison.poll
             context.update(
                 comparison=comparison,

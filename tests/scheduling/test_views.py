@@ -5,8 +5,10 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from amity.scheduling import planner
+from amity.scheduling.forms import default_first_date
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +93,16 @@ def test_plan_is_compared_with_fixed_times_using_the_planners_figures(world, cli
 def test_accepting_the_plan_adds_a_session_at_each_planned_instant(world, client, cicu):
     client.force_login(world.office)
     before = set(cicu.sessions.values_list("pk", flat=True))
+    first = _next_wednesday()
     response = client.post(
-        reverse("scheduling:plan_call", args=[cicu.pk]), _form(SITES, action="accept"), follow=True
+        reverse("scheduling:plan_call", args=[cicu.pk]),
+        _form(SITES, action="accept", first_date=first.isoformat()),
+        follow=True,
     )
     assert "12 sessions were added at the planned times." in _text(response)
     added = cicu.sessions.exclude(pk__in=before).order_by("starts_at")
-    assert [s.starts_at for s in added] == list(planner.solve_exact(_problem()).starts)
+    expected = planner.solve_exact(_problem(first_date=first))
+    assert [s.starts_at for s in added] == list(expected.starts)
     assert {s.duration_minutes for s in added} == {60}
 
 
@@ -157,7 +163,8 @@ def test_api_plans_and_accepts_like_the_page(world, client, cicu):
     assert data["sessions_created"] == 0
     assert cicu.sessions.count() == 6
 
-    accepted = client.post(url, {**body, "accept": True}, content_type="application/json").json()
+    future = {**body, "first_date": _next_wednesday().isoformat(), "accept": True}
+    accepted = client.post(url, future, content_type="application/json").json()
     assert accepted["sessions_created"] == 12
     assert cicu.sessions.count() == 18
 
@@ -169,3 +176,107 @@ def test_api_plans_and_accepts_like_the_page(world, client, cicu):
     assert bad.status_code == 422
     assert "Mars/Olympus" in bad.json()["detail"]
     assert cicu.sessions.count() == 18
+
+
+THIRTEEN_SITES = [
+    ("Hangzhou", "Asia/Shanghai"),
+    ("Boston", "America/New_York"),
+    ("Los Angeles", "America/Los_Angeles"),
+    ("London", "Europe/London"),
+    ("Rome", "Europe/Rome"),
+    ("Melbourne", "Australia/Melbourne"),
+    ("Singapore", "Asia/Singapore"),
+    ("São Paulo", "America/Sao_Paulo"),
+    ("Kolkata", "Asia/Kolkata"),
+    ("Auckland", "Pacific/Auckland"),
+    ("Nairobi", "Africa/Nairobi"),
+    ("Honolulu", "Pacific/Honolulu"),
+    ("Tokyo", "Asia/Tokyo"),
+]
+
+
+def test_unproven_plan_shows_its_gap_as_a_percentage(world, client, cicu):
+    """Beyond a dozen sites the fast plan comes back unproven: its distance from the best
+    possible reads as a percentage with one decimal, not as a fraction of one."""
+    client.force_login(world.office)
+    text = _text(
+        client.post(reverse("scheduling:plan_call", args=[cicu.pk]), _form(THIRTEEN_SITES))
+    )
+    sites = tuple(planner.Site(name=n, zone=z) for n, z in THIRTEEN_SITES)
+    expected = planner.solve_fast(_problem(sites=sites))
+    assert expected.solver.gap > 0.001
+    assert f"within {expected.solver.gap * 100:.1f} % of the best possible" in text
+    assert "best bound" not in text
+
+
+def test_planner_refuses_a_series_too_large_to_plan(world, client, cicu):
+    """Ten sites over 104 weeks with four-hour calls every 15 minutes would cost 24 million
+    site-minutes: the page refuses it with the same message as the API, before any work."""
+    client.force_login(world.office)
+    sites = THIRTEEN_SITES[:10]
+    data = _form(sites, weeks="104", meeting_minutes="240", slot_step="15")
+    text = _text(client.post(reverse("scheduling:plan_call", args=[cicu.pk]), data))
+    assert (
+        "This series is too large to plan at once (10 sites, 104 weeks, 96 start times a "
+        "week, 240 minutes): plan fewer sites or weeks, a shorter call or start times every "
+        "30 minutes." in text
+    )
+
+
+def test_planner_refuses_more_sites_than_it_offers(world, client, cicu):
+    """The page offers at most 60 site rows; a 61st posted row is refused, not planned."""
+    client.force_login(world.office)
+    sites = [(f"Site {n}", "Asia/Shanghai") for n in range(61)]
+    text = _text(client.post(reverse("scheduling:plan_call", args=[cicu.pk]), _form(sites)))
+    assert "Plan for at most 60 sites." in text
+    assert "Compared" not in text
+
+
+def _next_wednesday() -> date:
+    return default_first_date(timezone.localdate())
+
+
+def test_accepting_the_same_plan_twice_adds_its_sessions_once(world, client, cicu):
+    """A second accept of the same plan is refused with a message and adds nothing."""
+    client.force_login(world.office)
+    url = reverse("scheduling:plan_call", args=[cicu.pk])
+    data = _form(SITES, action="accept", first_date=_next_wednesday().isoformat())
+    first = _text(client.post(url, data, follow=True))
+    assert "12 sessions were added at the planned times." in first
+    second = _text(client.post(url, data, follow=True))
+    assert (
+        "This plan was accepted already: the call has a session at each of its 12 times." in second
+    )
+    assert cicu.sessions.count() == 6 + 12
+
+
+def test_accepting_a_plan_whose_first_week_is_past_is_refused(world, client, cicu):
+    """A plan starting on 4 March 2026 (past) is refused, naming the date; nothing is
+    added."""
+    client.force_login(world.office)
+    text = _text(
+        client.post(
+            reverse("scheduling:plan_call", args=[cicu.pk]),
+            _form(SITES, action="accept", first_date="2026-03-04"),
+            follow=True,
+        )
+    )
+    assert (
+        "The plan&#x27;s first call, on March 4, 2026, is already past: choose a later first week."
+        in text
+    )
+    assert cicu.sessions.count() == 6
+
+
+def test_every_site_field_has_a_label_naming_the_site(world, client, cicu):
+    """Each input of a site row is labelled with the field and the site it belongs to."""
+    client.force_login(world.office)
+    html = client.get(reverse("scheduling:plan_call", args=[cicu.pk])).content.decode()
+    labels = dict(re.findall(r'<label for="(id_site-\d+-\w+)"[^>]*>([^<]*)</label>', html))
+    index = int(re.search(r'name="site-(\d+)-name"[^>]*value="Hangzhou"', html)[1])
+    assert labels[f"id_site-{index}-include"] == "Include Hangzhou"
+    assert labels[f"id_site-{index}-name"] == f"Name of site {index + 1}"
+    assert labels[f"id_site-{index}-zone"] == "Time zone of Hangzhou"
+    assert labels[f"id_site-{index}-weight"] == "Weight of Hangzhou"
+    inputs = re.findall(r'<input[^>]*id="(id_site-\d+-\w+)"', html)
+    assert inputs and all(name in labels for name in inputs)
