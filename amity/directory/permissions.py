@@ -38,6 +38,17 @@ def people_visible_to(user) -> QuerySet[Person]:
     return qs
 
 
+def can_open_person(user, person: Person) -> bool:
+    """Whether ``user`` may open ``person``'s profile: the rule of ``people_visible_to``
+    for one person, without a query, so that pages link a name only when the link
+    works (the ``person_link`` template tag)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_partner_contact:
+        return person.user_id is not None and person.user_id == user.pk
+    return True
+
+
 def departments_visible_to(user) -> QuerySet[Department]:
     if not user.is_authenticated or not user.is_active or user.is_partner_contact:
         return Department.objects.none()

@@ -6,9 +6,13 @@ Which language a recipient gets when the campaign says "each recipient's languag
 
 - Chinese only, for people at institutions in mainland China, Hong Kong, Macao or Taiwan;
 - Chinese then English, for people elsewhere who read Chinese (Mandarin or Cantonese
-  among their languages, or a name written in Chinese characters) — e.g. a Chinese-
-  speaking colleague in Singapore, whose colleagues read English;
+  among the languages of their directory entry) — e.g. a Chinese-speaking colleague in
+  Singapore, whose colleagues read English;
 - English for everyone else.
+
+The script of a name says nothing of what its bearer reads: a Japanese name is written
+in kanji (山田太郎), and a Japanese reader who does not read Chinese gets English
+("Dear Dr. Yamada").
 
 A letter written in only one language goes out in that language to everyone.
 """
@@ -55,8 +59,9 @@ def is_chinese_text(text: str) -> bool:
     )
 
 
-def reads_chinese(person: Person, language_codes: set[str]) -> bool:
-    return bool(language_codes & CHINESE_LANGUAGES) or is_chinese_text(person.local_name)
+def reads_chinese(language_codes: set[str]) -> bool:
+    """Whether someone with these directory languages reads Chinese."""
+    return bool(language_codes & CHINESE_LANGUAGES)
 
 
 def choose_language(
@@ -69,7 +74,7 @@ def choose_language(
         return mode
     if person.institution.country.code in CHINESE_REGIONS:
         return LetterLanguage.ZH
-    if reads_chinese(person, language_codes):
+    if reads_chinese(language_codes):
         return LetterLanguage.BOTH
     return LetterLanguage.EN
 

@@ -11,7 +11,7 @@ import logging
 import re
 import zipfile
 
-from amity.sharing import uploads
+from amity.core import uploads
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,10 @@ table and the query are plain SQL, identical on SQLite and PostgreSQL.
 How text becomes terms (the same for documents and queries):
 
 - NFKC normalisation (full-width letters and digits become ASCII), lower case;
+- apostrophes (straight ', curly ’ or ‘, modifier ʼ) never split a word: a possessive
+  "'s" is dropped ("Kawasaki's" is "kawasaki", "children’s" is "children") and any other
+  apostrophe inside a word is left out ("O'Brien" is "obrien"); apostrophes around a
+  word are only punctuation;
 - Latin-script words and numbers: runs of letters and digits, accents removed, a light
   English stemmer for plural endings ("protocols" → "protocol"), minus a few stop words;
 - CJK (Chinese, also Japanese kana and Korean): every character and every pair of
@@ -25,6 +29,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Sum
 
 TITLE, TOPIC, SUMMARY, TEXT = 8, 4, 2, 1
@@ -33,11 +38,17 @@ MAX_QUERY_TERMS = 24  # a pasted paragraph must not turn into a huge query
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"([{_CJK}]+)|([^\W_{_CJK}]+)")
+# Apostrophes inside a word (after NFKC, a full-width one is '): a possessive "'s" first,
+# then any other.
+_APOSTROPHES = "'\u2018\u2019\u02bc"
+_POSSESSIVE = re.compile(rf"(?<=\w)[{_APOSTROPHES}]s\b")
+_INNER_APOSTROPHE = re.compile(rf"(?<=\w)[{_APOSTROPHES}](?=\w)")
 STOP_WORDS = frozenset("a an and are as at by for from in is it of on or the to with".split())  # noqa: SIM905
 
 
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _INNER_APOSTROPHE.sub("", _POSSESSIVE.sub("", text))
 
 
 def _word(token: str) -> str | None:
@@ -104,11 +115,13 @@ def weighted_terms(
     return weights
 
 
-def index_document(document) -> int:
+def index_document(document, *, term_model=None) -> int:
     """Rebuild the index rows of one document from its fields, topics and current
     version's text. Returns how many terms it now has. Call inside the writing
-    transaction (the services do)."""
-    from amity.sharing.models import DocumentTerm
+    transaction (the services do). ``term_model`` is for migrations, which pass their
+    historical ``DocumentTerm``."""
+    if term_model is None:
+        from amity.sharing.models import DocumentTerm as term_model
 
     version = document.current_version
     weights = weighted_terms(
@@ -117,12 +130,27 @@ def index_document(document) -> int:
         summaries=[document.summary, document.summary_local],
         text=version.text if version is not None else "",
     )
-    DocumentTerm.objects.filter(document=document).delete()
-    DocumentTerm.objects.bulk_create(
-        [DocumentTerm(document=document, term=term, weight=w) for term, w in weights.items()],
+    term_model.objects.filter(document=document).delete()
+    term_model.objects.bulk_create(
+        [term_model(document=document, term=term, weight=w) for term, w in weights.items()],
         batch_size=2000,
     )
     return len(weights)
+
+
+def rebuild_index(documents: QuerySet, *, term_model=None) -> int:
+    """Rebuild the index rows of every document in ``documents``, one transaction each,
+    so that indexes stored before a change of how text becomes terms agree with queries
+    again. Returns how many documents were indexed. Safe to run twice."""
+    count = 0
+    ids = list(documents.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), 200):
+        batch = documents.filter(pk__in=ids[start : start + 200]).order_by("pk")
+        for document in batch.select_related("current_version").prefetch_related("tags"):
+            with transaction.atomic():
+                index_document(document, term_model=term_model)
+            count += 1
+    return count
 
 
 def search(documents: QuerySet, query: str) -> QuerySet:

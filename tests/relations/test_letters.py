@@ -6,8 +6,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 
-from amity.relations import letters, placeholders, services
+from amity.directory.models import Language
+from amity.relations import letters, placeholders, selectors, services
 from amity.relations.models import LetterTemplate
+from tests.factories import InstitutionFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +145,84 @@ def test_a_chinese_institution_name_is_used_in_chinese_letters(world, contacts, 
     )
     assert rendered.body_zh.startswith("尊敬的陈大文教授：\n\n我们牵挂着香港兒童醫院的各位同事。")
     assert rendered.body_en == ""
+
+
+@pytest.fixture
+def japan(world):
+    return InstitutionFactory(
+        name="National Center for Child Health and Development",
+        short_name="NCCHD",
+        country="JP",
+        city="Tokyo",
+        time_zone="Asia/Tokyo",
+    )
+
+
+def _japanese_doctor(institution, *codes: str, email: str):
+    person = PersonFactory(
+        family_name="Yamada",
+        given_name="Taro",
+        family_name_local="山田",
+        given_name_local="太郎",
+        name_order="family_first",
+        title="Dr.",
+        email=email,
+        institution=institution,
+        time_zone="Asia/Tokyo",
+    )
+    person.languages.set(
+        [Language.objects.get_or_create(code=code, defaults={"name": code})[0] for code in codes]
+    )
+    return person
+
+
+def _auto_language(person) -> str:
+    return letters.choose_language(
+        person=person,
+        language_codes={language.code for language in person.languages.all()},
+        mode="auto",
+        written=["zh", "en"],
+    )
+
+
+def test_letter_language_follows_a_japanese_readers_languages_not_the_kanji_of_the_name(
+    world, japan, make_campaign
+):
+    """A contact in Japan who reads Japanese and English (name in kanji, 山田太郎) gets the
+    English letter, "Dear Dr. Yamada", with the name in its family-first order."""
+    yamada = _japanese_doctor(japan, "ja", "en", email="yamada@ncchd.example.jp")
+    assert _auto_language(yamada) == "en"
+    rendered = letters.render(
+        texts=make_campaign(), person=yamada, language="en", letter_date=date(2020, 3, 20)
+    )
+    assert rendered.body_zh == ""
+    assert rendered.body_en == (
+        "Dear Dr. Yamada,\n\nOur thoughts are with everyone at National Center for Child "
+        "Health and Development.\n\nHangzhou, March 20, 2020"
+    )
+    assert rendered.subject_en == "With you, Yamada Taro"
+
+
+def test_letter_in_chinese_goes_to_a_contact_in_japan_who_reads_chinese(
+    world, japan, make_campaign
+):
+    """A contact in Japan whose languages include Chinese gets the Chinese letter first,
+    addressed by the name in kanji."""
+    yamada = _japanese_doctor(japan, "ja", "zh", email="yamada.zh@ncchd.example.jp")
+    assert _auto_language(yamada) == "both"
+    rendered = letters.render(
+        texts=make_campaign(), person=yamada, language="both", letter_date=date(2020, 3, 20)
+    )
+    assert rendered.body_zh.startswith("尊敬的山田太郎博士：")
+    assert rendered.body_en.startswith("Dear Dr. Yamada,")
+
+
+def test_letter_preview_for_a_japanese_contact_is_in_english(world, japan, make_campaign):
+    """A bilingual letter in "each recipient's language" is previewed in English only for a
+    Japanese reader, never the Chinese-first letter."""
+    yamada = _japanese_doctor(japan, "ja", email="yamada.ja@ncchd.example.jp")
+    campaign = make_campaign()
+    preview = selectors.preview_letter(campaign, yamada)
+    assert preview.language == "en"
+    assert [code for code, _subject, _body in preview.parts] == ["en"]
+    assert preview.parts[0][2].startswith("Dear Dr. Yamada,")

@@ -1,7 +1,12 @@
 """Search over title, summary, topics and file text, in English and Chinese, with every
 word required, title hits first, and never beyond what the searcher may see."""
 
+import importlib
+from io import StringIO
+
 import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.urls import reverse
 
 from amity.sharing import selectors, services
@@ -183,3 +188,83 @@ def test_the_list_page_searches_and_says_how_many_match(world, login, library):
     response = client.get(reverse("sharing:document_list"), {"q": "ECMO"})
     assert "0 documents match “ECMO”" in response.content.decode()
     assert "No document matches this search." in response.content.decode()
+
+
+def _document(world, title: str, text: str):
+    return services.document_create(
+        fields={"title": title, "kind": "case", "scope": "internal"},
+        owner=world.office,
+        upload=text_file("case.txt", text),
+    )
+
+
+def test_query_terms_fold_apostrophes_into_the_word():
+    """A possessive or an elided letter stays one word, with straight, curly or full-width
+    apostrophes: "Kawasaki's" is "kawasaki", "children’s" is "children"."""
+    assert query_terms("Kawasaki's disease") == ["kawasaki", "disease"]
+    assert query_terms("kawasaki’s disease") == ["kawasaki", "disease"]
+    assert query_terms("children's") == ["children"]
+    assert query_terms("CHILDREN’S") == ["children"]
+    assert query_terms("children＇s") == ["children"]
+    assert query_terms("parents' guide") == ["parent", "guide"]
+    assert query_terms("O’Brien") == ["obrien"]
+    assert index_terms("Boston Children’s Hospital") == {"boston", "children", "hospital"}
+    assert index_terms("'quoted' words") == {"quoted", "word"}
+
+
+def test_search_finds_the_same_documents_with_or_without_an_apostrophe(world):
+    """ "Kawasaki's disease" finds what "kawasaki disease" finds, and "children's" what
+    "childrens" finds, whichever apostrophe the document or the query uses."""
+    _document(world, "Kawasaki disease in infants", "Follow-up of coronary arteries.")
+    _document(world, "Echo after Kawasaki’s disease", "Coronary aneurysm.")
+    _document(world, "Children's heart clinic", "Weekly clinic.")
+    _document(world, "Childrens ward handbook", "Ward rounds.")
+    kawasaki = {"Kawasaki disease in infants", "Echo after Kawasaki’s disease"}
+    children = {"Children's heart clinic", "Childrens ward handbook"}
+    for query in ("Kawasaki's disease", "kawasaki’s disease", "kawasaki disease"):
+        assert set(_titles(world.office, query)) == kawasaki, query
+    for query in ("children's", "children’s", "childrens", "children"):
+        assert set(_titles(world.office, query)) == children, query
+
+
+def _index_as_built_before_apostrophes_were_folded(document) -> None:
+    """The rows the earlier folding wrote: "children’s" cut into "children" and "s"."""
+    DocumentTerm.objects.filter(document=document).delete()
+    DocumentTerm.objects.bulk_create(
+        [
+            DocumentTerm(document=document, term=term, weight=weight)
+            for term, weight in {"children": 8, "s": 8, "o": 1, "brien": 1, "clinic": 9}.items()
+        ]
+    )
+
+
+def _terms(document) -> dict[str, int]:
+    return dict(DocumentTerm.objects.filter(document=document).values_list("term", "weight"))
+
+
+def test_rebuild_search_index_command_refolds_existing_indexes(world):
+    """Indexes stored before apostrophes were folded are rebuilt by the command: "O'Brien"
+    is found as "obrien" afterwards, and the stray "s" term is gone."""
+    document = _document(world, "Children’s heart clinic", "Clinic of Dr. O'Brien.")
+    _index_as_built_before_apostrophes_were_folded(document)
+    assert _titles(world.office, "O'Brien") == []
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert out.getvalue() == "Rebuilt the search index of 1 document.\n"
+    assert _terms(document) == {
+        "children": 8,
+        "heart": 8,
+        "clinic": 9,
+        "dr": 1,
+        "obrien": 1,
+    }
+    assert _titles(world.office, "O'Brien") == ["Children’s heart clinic"]
+
+
+def test_rebuild_search_index_migration_refolds_existing_indexes(world):
+    """The data migration that ships the new folding rebuilds every stored index."""
+    document = _document(world, "Children’s heart clinic", "Clinic of Dr. O'Brien.")
+    _index_as_built_before_apostrophes_were_folded(document)
+    migration = importlib.import_module("amity.sharing.migrations.0002_rebuild_search_index")
+    migration.rebuild_search_index(django_apps, None)
+    assert _terms(document) == {"children": 8, "heart": 8, "clinic": 9, "dr": 1, "obrien": 1}

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from amity.core.uploads import check_upload, sanitise_filename
 from amity.sharing import services
 from amity.sharing.models import Document, DocumentVersion
-from amity.sharing.uploads import check_upload, sanitise_filename
 from tests.sharing.conftest import docx_bytes, pdf_file, text_file, zip_bytes
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,10 @@
 """Checking an uploaded file before it is kept: its size, its real type (read from its
 content with ``filetype``, never trusted from its name) and a safe display name.
 
-The stored file gets a random name (``models.version_storage_name``); the sanitised
-original name is only ever used in the ``Content-Disposition`` header of a download.
+Shared documents (``sharing``) and the materials of activities (``events``) keep a file
+only after ``check_upload`` passed; ``core.downloads`` hands it back as an attachment. A
+shared document's file gets a random stored name (``sharing.models.version_storage_name``)
+and its sanitised original name is only ever used in the ``Content-Disposition`` header.
 """
 
 import codecs
