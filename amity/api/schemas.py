@@ -1,6 +1,13 @@
 from datetime import date
+from typing import Annotated
 
-from ninja import Schema
+from ninja import Field, Schema
+
+# Ids are BigAutoField: a number outside their range names nothing, and some databases
+# fail on it rather than finding nothing.
+ID_MAX = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+"""An id sent in a filter or a body."""
 
 
 class InstitutionOut(Schema):

@@ -5,10 +5,15 @@ from datetime import date, datetime, time
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
-from amity.directory.models import Department, Institution, Language
+from amity.api.paging import Pages
+from amity.api.schemas import Id
+from amity.core.schemas import FilterSchema, InputSchema, LongText
 from amity.events import permissions, selectors, services, timing
 
 router = Router(tags=["activities"])
@@ -80,7 +85,7 @@ class ActivityOut(Schema):
         return "webcal://" + url.split("://", 1)[1]
 
 
-class ActivityIn(Schema):
+class ActivityIn(InputSchema):
     title: str
     title_local: str = ""
     kind: str
@@ -88,30 +93,41 @@ class ActivityIn(Schema):
     visibility: str = "staff"
     time_zone: str = "Asia/Shanghai"
     department: str | None = Field(None, description="Department slug")
-    partners: list[int] = Field(default_factory=list, description="Institution ids")
+    partners: list[Id] = Field(default_factory=list, description="Institution ids")
     languages: list[str] = Field(default_factory=list, description="Language codes")
-    description: str = ""
+    description: LongText = ""
     video_provider: str = ""
     video_url: str = ""
-    dial_in: str = ""
+    dial_in: LongText = ""
 
 
-class ActivityPatch(Schema):
-    title: str | None = None
-    title_local: str | None = None
-    status: str | None = None
-    visibility: str | None = None
-    description: str | None = None
-    video_provider: str | None = None
-    video_url: str | None = None
-    dial_in: str | None = None
+# In a PATCH a field left out keeps its value; null is no value and is refused (the
+# defaults below are never validated, so they only mark a field as optional).
+class ActivityPatch(InputSchema):
+    title: str = None
+    title_local: str = None
+    status: str = None
+    visibility: str = None
+    description: LongText = None
+    video_provider: str = None
+    video_url: str = None
+    dial_in: LongText = None
 
 
-class WallClockIn(Schema):
+class WallClockIn(InputSchema):
     date: date
-    time: time
+    time: time  # wall-clock, in time_zone: a time with a zone of its own is refused
     time_zone: str
     fold: int | None = Field(None, description="0 or 1: which of two instants in a DST fold")
+
+    @field_validator("time")
+    @classmethod
+    def _time_is_wall_clock(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise PydanticCustomError(
+                "time_with_zone", _("Give the time without a zone: the zone is time_zone.")
+            )
+        return value
 
 
 class SessionIn(WallClockIn):
@@ -125,19 +141,19 @@ class SeriesIn(SessionIn):
     )
 
 
-class SessionPatch(Schema):
-    status: str | None = Field(None, description="scheduled or cancelled")
-    move_to: WallClockIn | None = None
-    duration_minutes: int | None = Field(None, ge=5, le=24 * 60)
-    title: str | None = None
-    recording_url: str | None = None
+class SessionPatch(InputSchema):
+    status: str = Field(None, description="scheduled or cancelled")
+    move_to: WallClockIn = None
+    duration_minutes: int = Field(None, ge=5, le=24 * 60)
+    title: str = None
+    recording_url: str = None
 
 
-class AgendaQuery(Schema):
+class AgendaQuery(FilterSchema):
     q: str = ""
     kind: str = ""
-    department: int | None = None
-    partner: int | None = None
+    department: Id | None = None
+    partner: Id | None = None
     language: str = ""
 
 
@@ -155,21 +171,19 @@ def _problem(error: ValidationError | timing.LocalTimeError) -> Status:
 
 
 def _activity_fields(payload: dict) -> tuple[dict, dict]:
-    related = {}
-    if "partners" in payload:
-        related["partners"] = list(
-            Institution.objects.partners().filter(pk__in=payload.pop("partners"))
-        )
-    if "languages" in payload:
-        related["languages"] = list(Language.objects.filter(code__in=payload.pop("languages")))
-    if "department" in payload:
-        slug = payload.pop("department")
-        payload["department"] = Department.objects.filter(slug=slug).first() if slug else None
-    return payload, related
+    """The activity's own fields and its partners and languages, resolved by the same
+    service the form's choices follow; raises ValidationError for an unknown one."""
+    references = services.activity_references_resolve(
+        department=payload.pop("department", None),
+        partners=payload.pop("partners", ()),
+        languages=payload.pop("languages", ()),
+    )
+    payload["department"] = references["department"]
+    return payload, {"partners": references["partners"], "languages": references["languages"]}
 
 
 @router.get("/activities", response=list[ActivityOut])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_activities(request, filters: Query[AgendaQuery]):
     activities = selectors.filter_activities(
         permissions.activities_visible_to(request.user),
@@ -187,7 +201,10 @@ def get_activity(request, activity_id: int):
 def create_activity(request, payload: ActivityIn):
     if not permissions.can_create_activities(request.user):
         raise PermissionDenied
-    fields, related = _activity_fields(payload.dict())
+    try:
+        fields, related = _activity_fields(payload.dict())
+    except ValidationError as error:
+        return _problem(error)
     department = request.user.person.department if request.user.is_coordinator else None
     if department is not None and fields.get("department") != department:
         raise PermissionDenied

@@ -3,14 +3,17 @@ limited), and the organiser's list and export. Validation is the registration fo
 bad field gets the same message as on the page."""
 
 from datetime import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from amity.api.paging import Pages
 from amity.core import ratelimit
+from amity.core.schemas import MULTI_LINE, FilterSchema, InputSchema
 from amity.events import permissions as event_permissions
 from amity.registrations import exports, selectors, services
 from amity.registrations.forms import RegistrationForm
@@ -20,7 +23,7 @@ from amity.registrations.models import Registration
 router = Router(tags=["registrations"])
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(InputSchema):
     family_name: str = ""
     given_name: str = ""
     name_local: str = ""
@@ -31,7 +34,9 @@ class RegistrationIn(Schema):
     time_zone: str = Field("UTC", description="IANA zone, e.g. Asia/Shanghai")
     language: str = Field("en", description="en or zh-hans: the language of the emails")
     consent: bool = Field(False, description="Agreement to the privacy notice; required")
-    answers: dict[str, str] = Field(default_factory=dict, description="Question id → answer")
+    answers: Annotated[dict[str, str], MULTI_LINE] = Field(
+        default_factory=dict, description="Question id → answer"
+    )
     website: str = Field("", description="Leave empty (a trap for bots)")
 
 
@@ -52,7 +57,7 @@ class ErrorsOut(Schema):
     errors: dict[str, list[str]] = {}
 
 
-class CancelIn(Schema):
+class CancelIn(InputSchema):
     token: str
 
 
@@ -82,7 +87,7 @@ class RegistrantOut(Schema):
         return obj.confirmation.status if obj.confirmation_id else None
 
 
-class RegistrantQuery(Schema):
+class RegistrantQuery(FilterSchema):
     q: str = ""
     status: str = ""
     country: str = ""
@@ -124,10 +129,10 @@ def register(request, activity_id: int, payload: RegistrationIn):
         return Status(
             429, {"detail": _("Too many registrations from your address. Wait a minute.")}
         )
-    activity = event_permissions.activities_visible_to(request.user).filter(pk=activity_id).first()
+    activity = selectors.activity_to_register_for(request.user, activity_id)
     if activity is None:
         return Status(404, {"detail": _("This activity does not take registrations.")})
-    questions = list(activity.registration_questions.all())
+    questions = selectors.questions_of(activity)
     data = payload.dict()
     for question in questions:
         data[f"q{question.pk}"] = payload.answers.get(str(question.pk), "")
@@ -185,7 +190,7 @@ def cancel(request, payload: CancelIn):
     response=list[RegistrantOut],
     summary="Registrants of an activity (organisers)",
 )
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def registrants(request, activity_id: int, filters: Query[RegistrantQuery]):
     activity = event_permissions.get_activity_for_edit(request.user, activity_id)
     return selectors.registrants(

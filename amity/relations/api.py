@@ -8,9 +8,11 @@ from typing import Literal
 
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from amity.api.schemas import ErrorOut, InstitutionRef
+from amity.api.paging import Pages
+from amity.api.schemas import ErrorOut, Id, InstitutionRef
+from amity.core.schemas import FilterSchema
 from amity.directory.permissions import get_institution_for_user
 from amity.relations import permissions, selectors
 
@@ -40,7 +42,7 @@ class TimelineEntryOut(Schema):
         return _absolute(context, obj.url) if obj.url else None
 
 
-class TimelineQuery(Schema):
+class TimelineQuery(FilterSchema):
     kind: Literal["agreement", "activity", "letter", "document"] | None = None
 
 
@@ -49,7 +51,7 @@ class TimelineQuery(Schema):
     response={200: list[TimelineEntryOut], 404: ErrorOut},
     tags=["relations"],
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def partner_timeline(request, institution_id: int, filters: Query[TimelineQuery]):
     """Everything dated with one partner, newest first: agreements signed and expiring,
     activities together, letters sent and received, documents shared."""
@@ -95,15 +97,15 @@ class AgreementOut(Schema):
         return _absolute(context, obj.get_absolute_url())
 
 
-class AgreementQuery(Schema):
+class AgreementQuery(FilterSchema):
     q: str = ""
-    institution: int | None = None
+    institution: Id | None = None
     status: Literal["draft", "active", "expired", "terminated"] | None = None
     expiring_before: dt.date | None = None
 
 
 @router.get("/agreements", response=list[AgreementOut], tags=["relations"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_agreements(request, filters: Query[AgreementQuery]):
     return selectors.agreement_list(
         user=request.user,
@@ -171,13 +173,13 @@ class LetterOut(Schema):
         return _absolute(context, reverse("relations:letter_pdf", args=[obj.pk]))
 
 
-class LetterQuery(Schema):
-    institution: int | None = None
-    campaign: int | None = None
+class LetterQuery(FilterSchema):
+    institution: Id | None = None
+    campaign: Id | None = None
 
 
 @router.get("/letters", response=list[LetterOut], tags=["relations"])
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_letters(request, filters: Query[LetterQuery]):
     return selectors.letter_list(
         user=request.user, institution=filters.institution, campaign=filters.campaign

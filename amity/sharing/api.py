@@ -5,10 +5,12 @@ contact's token reaches exactly the documents shared with their institution."""
 from datetime import datetime
 
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from amity.api.paging import Pages
 from amity.api.schemas import ErrorOut
 from amity.core.ratelimit import client_address
+from amity.core.schemas import FilterSchema
 from amity.sharing import downloads, permissions, selectors, services
 from amity.sharing.models import DownloadVia
 
@@ -107,7 +109,7 @@ class DocumentDetailOut(DocumentOut):
         return selectors.document_versions(obj)
 
 
-class DocumentQuery(Schema):
+class DocumentQuery(FilterSchema):
     q: str = Field("", description="Words in English or Chinese; every word must match")
     tag: str = Field("", description="Topic slug")
     kind: str = ""
@@ -115,7 +117,7 @@ class DocumentQuery(Schema):
 
 
 @router.get("/documents", response=list[DocumentOut])
-@paginate(PageNumberPagination, page_size=20)
+@paginate(Pages, page_size=20)
 def list_documents(request, filters: Query[DocumentQuery]):
     return selectors.document_list(
         user=request.user, filters=selectors.DocumentFilters(**filters.dict())

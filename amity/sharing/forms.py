@@ -1,14 +1,16 @@
 from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.uploads import allowed_types_text
+from amity.core.widgets import IsoDateInput
 from amity.directory.models import Institution
 from amity.sharing.models import Document, DocumentKind, Scope
-from amity.sharing.uploads import allowed_types_text
 
 LANGUAGES = [("", gettext_lazy("Any language")), ("en", "English"), ("zh", "中文")]
 
 
-class DocumentFilterForm(forms.Form):
+class DocumentFilterForm(AmityForm):
     q = forms.CharField(
         label=gettext_lazy("Search"),
         required=False,
@@ -30,7 +32,7 @@ class DocumentFilterForm(forms.Form):
         ]
 
 
-class DocumentForm(forms.ModelForm):
+class DocumentForm(AmityModelForm):
     new_tags = forms.CharField(
         label=gettext_lazy("New topics"),
         required=False,
@@ -93,7 +95,7 @@ class NewDocumentForm(DocumentForm):
         self.fields["file"].help_text = _file_help(max_mb)
 
 
-class VersionForm(forms.Form):
+class VersionForm(AmityForm):
     file = forms.FileField(label=gettext_lazy("File"), required=False)
     link = forms.URLField(
         label=gettext_lazy("Or, for a recording, its link"),
@@ -121,7 +123,7 @@ def _file_help(max_mb: int) -> str:
     }
 
 
-class DownloadFilterForm(forms.Form):
+class DownloadFilterForm(AmityForm):
     document = forms.IntegerField(widget=forms.HiddenInput, required=False)
     institution = forms.ModelChoiceField(
         label=gettext_lazy("Institution"),
@@ -129,9 +131,5 @@ class DownloadFilterForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("All institutions"),
     )
-    since = forms.DateField(
-        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label=gettext_lazy("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = forms.DateField(label=gettext_lazy("From"), required=False, widget=IsoDateInput())
+    until = forms.DateField(label=gettext_lazy("Until"), required=False, widget=IsoDateInput())

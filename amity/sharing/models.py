@@ -15,9 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from amity.core.bilingual import in_other_language, in_reader_language
 from amity.directory.models import Department, Institution
 
 
@@ -54,9 +54,7 @@ class Tag(models.Model):
     @property
     def label(self) -> str:
         """The name in the interface's language."""
-        if self.name_local and (get_language() or "").startswith("zh"):
-            return self.name_local
-        return self.name
+        return in_reader_language(self.name, self.name_local)
 
 
 class Document(models.Model):
@@ -134,7 +132,18 @@ class Document(models.Model):
 
     @property
     def display_title(self) -> str:
-        return self.title or self.title_local
+        """The title in the reader's language (the other one if only that is stored)."""
+        return in_reader_language(self.title, self.title_local)
+
+    @property
+    def other_title(self) -> str:
+        """The title in the other language, shown beside ``display_title``."""
+        return in_other_language(self.title, self.title_local)
+
+    @property
+    def display_summary(self) -> str:
+        """The summary in the reader's language (the other one if only that is stored)."""
+        return in_reader_language(self.summary, self.summary_local)
 
     @property
     def languages(self) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from amity.accounts.models import User
 from amity.directory.models import Institution
 from amity.sharing import search
 from amity.sharing.models import Document, DocumentVersion, DownloadLog, Tag
@@ -30,7 +31,7 @@ def _for_lists(qs: QuerySet[Document]) -> QuerySet[Document]:
     )
 
 
-def document_list(*, user, filters: DocumentFilters) -> QuerySet[Document]:
+def document_list(*, user: User, filters: DocumentFilters) -> QuerySet[Document]:
     """The documents the user may see that match the filters: with a search query, the
     best matches first (each with a ``score``); otherwise the most recently updated."""
     qs = documents_visible_to(user)
@@ -47,7 +48,7 @@ def document_list(*, user, filters: DocumentFilters) -> QuerySet[Document]:
     return _for_lists(qs)
 
 
-def shared_with_institution(*, user, institution: Institution) -> QuerySet[Document]:
+def shared_with_institution(*, user: User, institution: Institution) -> QuerySet[Document]:
     """Documents shared with ``institution`` (with all partners, or with it by name) that
     ``user`` may see, most recently updated first. For the home hospital: none (its own
     documents are not "shared with" it). Each row has ``department``, ``current_version``
@@ -67,7 +68,7 @@ def document_versions(document: Document) -> list[DocumentVersion]:
     )
 
 
-def topics_in_use(*, user) -> QuerySet[Tag]:
+def topics_in_use(*, user: User) -> QuerySet[Tag]:
     """Topics of the documents the user may see, for the filter."""
     visible = documents_visible_to(user).values("pk")
     return Tag.objects.filter(documents__in=visible).distinct().order_by("name")

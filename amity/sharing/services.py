@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
@@ -24,9 +26,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from amity.accounts.models import User
+from amity.core import uploads
 from amity.core.services import save_validated
 from amity.directory.models import Institution
-from amity.sharing import extraction, uploads
+from amity.sharing import extraction
 from amity.sharing.models import (
     Document,
     DocumentKind,
@@ -54,7 +58,7 @@ def _check_sharing(scope: str, partners: list[Institution]) -> list[Institution]
     return partners
 
 
-def _check_content(*, kind: str, upload, link: str):
+def _check_content(*, kind: str, upload: File | None, link: str) -> uploads.CheckedUpload | None:
     """The checked upload (or None for a link); raises a per-field ValidationError."""
     if upload is not None and link:
         raise ValidationError({"link": _("Upload a file or give a link, not both.")})
@@ -76,11 +80,11 @@ def _store_version(
     *,
     document: Document,
     number: int,
-    upload,
-    checked,
+    upload: File | None,
+    checked: uploads.CheckedUpload | None,
     link: str,
     note: str,
-    uploaded_by,
+    uploaded_by: User | None,
     uploaded_at: datetime,
 ) -> DocumentVersion:
     version = DocumentVersion(document=document, number=number, uploaded_by=uploaded_by)
@@ -118,11 +122,11 @@ def _touch(
 def document_create(
     *,
     fields: Mapping[str, Any],
-    owner,
+    owner: User | None,
     tags: Iterable[Tag] = (),
     new_tags: str = "",
     partners: Iterable[Institution] = (),
-    upload=None,
+    upload: File | None = None,
     link: str = "",
     uploaded_at: datetime | None = None,
 ) -> Document:
@@ -188,9 +192,9 @@ def document_update(
 def version_add(
     *,
     document: Document,
-    uploaded_by,
+    uploaded_by: User | None,
     note: str,
-    upload=None,
+    upload: File | None = None,
     link: str = "",
     uploaded_at: datetime | None = None,
 ) -> DocumentVersion:
@@ -219,7 +223,11 @@ def version_add(
 
 @transaction.atomic
 def download_record(
-    *, version: DocumentVersion, user, ip: str | None, via: str = DownloadVia.WEB
+    *,
+    version: DocumentVersion,
+    user: User | AnonymousUser,
+    ip: str | None,
+    via: str = DownloadVia.WEB,
 ) -> DownloadLog:
     """Log one download (or one opened recording link) with the user's institution as it
     is now, so the log still says who it was for when the person later moves on."""

@@ -2,13 +2,13 @@
 through ``permissions``, calls one service or selector, and renders or redirects."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from amity.core.editing import changes_saved, edit_page
 from amity.core.paging import page_of, query_without
 from amity.core.ratelimit import client_address
 from amity.sharing import downloads, permissions, selectors, services
@@ -74,17 +74,8 @@ def document_detail(request, pk: int):
     )
 
 
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _form_fields(form) -> tuple[dict, dict]:
-    data = dict(form.cleaned_data)
+def _form_fields(cleaned_data: dict) -> tuple[dict, dict]:
+    data = dict(cleaned_data)
     related = {
         "tags": list(data.pop("tags", [])),
         "new_tags": data.pop("new_tags", ""),
@@ -110,19 +101,21 @@ def document_create(request):
         max_mb=settings.AMITY_MAX_UPLOAD_MB,
         initial={"department": person.department_id if person else None},
     )
-    if request.method == "POST" and form.is_valid():
-        upload, link = form.cleaned_data.get("file"), form.cleaned_data.get("link", "")
-        fields, related = _form_fields(form)
-        try:
-            document = services.document_create(
-                fields=fields, owner=user, upload=upload, link=link, **related
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("“%s” was added.") % document)
-            return redirect(document)
-    return render(request, "sharing/document_form.html", {"form": form, "document": None})
+
+    def save(data: dict) -> Document:
+        fields, related = _form_fields(data)
+        return services.document_create(
+            fields=fields, owner=user, upload=data.get("file"), link=data.get("link", ""), **related
+        )
+
+    return edit_page(
+        request,
+        form=form,
+        save=save,
+        template="sharing/document_form.html",
+        context={"document": None},
+        success_message=lambda document: _("“%s” was added.") % document,
+    )
 
 
 @login_required
@@ -132,16 +125,19 @@ def document_edit(request, pk: int):
     document = permissions.get_document_for_edit(user, pk)
     departments = permissions.department_choices(user, current=document.department_id)
     form = DocumentForm(request.POST or None, instance=document, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        fields, related = _form_fields(form)
-        try:
-            services.document_update(document=document, fields=fields, **related)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("Changes to “%s” were saved.") % document)
-            return redirect(document)
-    return render(request, "sharing/document_form.html", {"form": form, "document": document})
+
+    def save(data: dict) -> Document:
+        fields, related = _form_fields(data)
+        return services.document_update(document=document, fields=fields, **related)
+
+    return edit_page(
+        request,
+        form=form,
+        save=save,
+        template="sharing/document_form.html",
+        context={"document": document},
+        success_message=changes_saved,
+    )
 
 
 @login_required
@@ -152,28 +148,23 @@ def version_add(request, pk: int):
     form = VersionForm(
         request.POST or None, request.FILES or None, max_mb=settings.AMITY_MAX_UPLOAD_MB
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.version_add(
-                document=document,
-                uploaded_by=user,
-                note=form.cleaned_data["note"],
-                upload=form.cleaned_data.get("file"),
-                link=form.cleaned_data.get("link", ""),
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Version %(number)s of “%(title)s” is now the current one.")
-                % {"number": version.number, "title": document},
-            )
-            return redirect(document)
-    return render(
+    return edit_page(
         request,
-        "sharing/version_form.html",
-        {"form": form, "document": document, "next_number": _next_number(document)},
+        form=form,
+        save=lambda data: services.version_add(
+            document=document,
+            uploaded_by=user,
+            note=data["note"],
+            upload=data.get("file"),
+            link=data.get("link", ""),
+        ),
+        template="sharing/version_form.html",
+        context={"document": document, "next_number": _next_number(document)},
+        success_message=lambda version: (
+            _("Version %(number)s of “%(title)s” is now the current one.")
+            % {"number": version.number, "title": document}
+        ),
+        redirect_to=lambda version: document,
     )
 
 

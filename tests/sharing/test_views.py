@@ -357,3 +357,25 @@ def test_a_refused_document_adds_no_new_topics(world, login):
     assert list(response.context["form"].errors) == ["partners"]
     assert Tag.objects.count() == 0
     assert Document.objects.count() == 0
+
+
+def test_download_is_never_sniffed_rendered_or_cached(world, login, library):
+    """A shared document goes out like an activity's material: nosniff, a sandbox CSP
+    without any allowed source, and kept out of shared caches."""
+    client = login(world.partner_contact)
+    response = client.get(reverse("sharing:document_download", args=[library.guideline.pk]))
+    assert file_bytes(response) == GUIDELINE_TEXT.encode()
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_document_owner_is_linked_only_for_viewers_who_may_open_the_profile(world, login, library):
+    """Staff open the owner's profile from a document; a partner contact gets no link to
+    a staff profile (the owner is not shown to them)."""
+    owner = world.office.person
+    link = f'<a href="{reverse("directory:person_detail", args=[owner.pk])}">Wang Lina</a>'
+    page = login(world.staff).get(library.covid.get_absolute_url()).content.decode()
+    assert link in page
+    page = login(world.partner_contact).get(library.covid.get_absolute_url()).content.decode()
+    assert reverse("directory:person_detail", args=[owner.pk]) not in page
