@@ -17,7 +17,11 @@ admin.site.site_title = "Amity"
 admin.site.has_permission = _office_staff_only
 
 urlpatterns = [
+    # First: the public registration API is the busiest path, and Django tries the
+    # patterns in order (no page's address starts with api/).
+    path("api/v1/", api.urls),
     path("", include("amity.core.urls")),
+    path("", include("amity.home.urls")),
     path("accounts/", include("amity.accounts.urls")),
     path("directory/", include("amity.directory.urls")),
     path("", include("amity.events.urls")),
@@ -27,7 +31,6 @@ urlpatterns = [
     path("", include("amity.registrations.urls")),
     path("", include("amity.sharing.urls")),
     path("", include("amity.relations.urls")),
-    path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

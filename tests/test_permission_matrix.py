@@ -22,7 +22,7 @@ from tests.matrix import (
 
 # (page name, how to build its URL from the world, the text the page shows, outcomes)
 PAGES = [
-    ("home", lambda w: reverse("core:home"), "Welcome", everyone()),
+    ("home", lambda w: reverse("home:home"), "Welcome", everyone()),
     (
         "institution list",
         lambda w: reverse("directory:institution_list"),

@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.utils import timezone
 
-from amity.directory.models import time_zone_names
+from amity.core.zones import time_zone_names
 
 TIME_ZONE_COOKIE = "amity_tz"
 

@@ -1,10 +1,12 @@
-"""Bases for the JSON API's input schemas, so that every endpoint checks input the same
-way: text holds no control characters (see :mod:`amity.core.text`), and a body with a
-field the endpoint does not know is refused rather than silently ignored."""
+"""What every app's JSON API shares: the bases of input schemas, so that every endpoint
+checks input the same way (text holds no control characters, see :mod:`amity.core.text`;
+a body with a field the endpoint does not know is refused rather than silently ignored),
+bounded ids and page numbers, and the shape of an error."""
 
 from typing import Annotated, Any
 
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
 from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -50,3 +52,27 @@ class InputSchema(FilterSchema):
     that names it."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+# Ids are BigAutoField: a number outside their range names nothing, and some databases
+# fail on it rather than finding nothing.
+ID_MAX = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+"""An id sent in a filter or a body."""
+
+# The largest page anyone may ask for: the database's integer range, which keeps the
+# offset (page × page size) well inside the 64-bit range every database accepts.
+PAGE_MAX = 2**31 - 1
+
+
+class Pages(PageNumberPagination):
+    """Numbered pages, as ninja's, with bounded numbers, so that a number no database can
+    take is a 422 rather than a failed query."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=PAGE_MAX)
+        page_size: int | None = Field(None, ge=1, le=PAGE_MAX)
+
+
+class ErrorOut(Schema):
+    detail: str

@@ -4,7 +4,6 @@ from amity.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("time-zone/", views.set_time_zone, name="set_time_zone"),
 ]

@@ -1,19 +1,12 @@
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from amity.core.middleware import TIME_ZONE_COOKIE
-from amity.core.selectors import home_summary
-from amity.directory.models import time_zone_names
-
-
-@login_required
-def home(request):
-    return render(request, "core/home.html", home_summary(user=request.user))
+from amity.core.zones import time_zone_names
 
 
 @never_cache

@@ -1,6 +1,4 @@
 import unicodedata
-import zoneinfo
-from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -10,23 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
+from amity.core.bilingual import in_other_language, in_reader_language
 
-@cache
-def time_zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in time_zone_names():
-        raise ValidationError(
-            _("“%(value)s” is not a time zone. Use an IANA name such as Asia/Shanghai."),
-            params={"value": value},
-            code="invalid_time_zone",
-        )
-
-
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+# Migrations name time_zone_choices here; it lives in the core, below every app.
+from amity.core.zones import time_zone_choices
 
 
 class TimeZoneField(models.CharField):
@@ -144,10 +129,20 @@ class Department(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self) -> str:
         return reverse("directory:department_detail", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the other one if only that is stored)."""
+        return in_reader_language(self.name, self.name_local)
+
+    @property
+    def other_name(self) -> str:
+        """The name in the other language, shown beside ``display_name`` on its page."""
+        return in_other_language(self.name, self.name_local)
 
 
 class Language(models.Model):

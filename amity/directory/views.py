@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from amity.core.editing import changes_saved, edit_page
 from amity.core.forms import formset_rows
 from amity.core.paging import page_of, query_without
 from amity.directory import permissions, selectors, services
@@ -78,25 +79,26 @@ def institution_detail(request, pk: int):
 def institution_create(request):
     if not permissions.can_manage_institutions(request.user):
         raise PermissionDenied
-    form = InstitutionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        institution = services.institution_create(fields=form.cleaned_data)
-        messages.success(request, _("Institution “%s” was added.") % institution)
-        return redirect(institution)
-    return render(request, "directory/institution_form.html", {"form": form})
+    return edit_page(
+        request,
+        form=InstitutionForm(request.POST or None),
+        save=lambda data: services.institution_create(fields=data),
+        template="directory/institution_form.html",
+        success_message=lambda institution: _("Institution “%s” was added.") % institution,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def institution_edit(request, pk: int):
     institution = permissions.get_institution_for_edit(request.user, pk)
-    form = InstitutionForm(request.POST or None, instance=institution)
-    if request.method == "POST" and form.is_valid():
-        services.institution_update(institution=institution, fields=form.cleaned_data)
-        messages.success(request, _("Changes to “%s” were saved.") % institution)
-        return redirect(institution)
-    return render(
-        request, "directory/institution_form.html", {"form": form, "institution": institution}
+    return edit_page(
+        request,
+        form=InstitutionForm(request.POST or None, instance=institution),
+        save=lambda data: services.institution_update(institution=institution, fields=data),
+        template="directory/institution_form.html",
+        context={"institution": institution},
+        success_message=changes_saved,
     )
 
 
@@ -137,25 +139,26 @@ def department_detail(request, pk: int):
 def department_create(request):
     if not permissions.can_manage_departments(request.user):
         raise PermissionDenied
-    form = DepartmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        department = services.department_create(fields=form.cleaned_data)
-        messages.success(request, _("Department “%s” was added.") % department)
-        return redirect(department)
-    return render(request, "directory/department_form.html", {"form": form})
+    return edit_page(
+        request,
+        form=DepartmentForm(request.POST or None),
+        save=lambda data: services.department_create(fields=data),
+        template="directory/department_form.html",
+        success_message=lambda department: _("Department “%s” was added.") % department,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def department_edit(request, pk: int):
     department = permissions.get_department_for_edit(request.user, pk)
-    form = DepartmentForm(request.POST or None, instance=department)
-    if request.method == "POST" and form.is_valid():
-        services.department_update(department=department, fields=form.cleaned_data)
-        messages.success(request, _("Changes to “%s” were saved.") % department)
-        return redirect(department)
-    return render(
-        request, "directory/department_form.html", {"form": form, "department": department}
+    return edit_page(
+        request,
+        form=DepartmentForm(request.POST or None, instance=department),
+        save=lambda data: services.department_update(department=department, fields=data),
+        template="directory/department_form.html",
+        context={"department": department},
+        success_message=changes_saved,
     )
 
 
@@ -210,7 +213,7 @@ def my_profile(request):
     person = request.user.person
     if person is None:
         messages.info(request, _("Your login is not linked to a directory entry yet."))
-        return redirect("core:home")
+        return redirect("home:home")
     return redirect(person)
 
 

@@ -23,7 +23,7 @@ def test_login_then_logout(world, client):
     assert "Welcome, Shen Jie" in response.content.decode()
     response = client.post(reverse("accounts:logout"), follow=True)
     assert "Log in to Amity" in response.content.decode()
-    assert client.get(reverse("core:home"))["Location"].startswith(reverse("accounts:login"))
+    assert client.get(reverse("home:home"))["Location"].startswith(reverse("accounts:login"))
 
 
 def test_password_change_rejects_a_weak_password_and_accepts_a_good_one(world, client):

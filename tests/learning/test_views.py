@@ -270,7 +270,7 @@ def test_coordinator_edits_their_department_course_but_not_another(world, catalo
     [("office", True), ("coordinator", True), ("staff", True), ("partner", False)],
 )
 def test_navigation_offers_courses_and_plans_to_hospital_staff_only(world, login, role, shown):
-    body = login(world.user(role)).get(reverse("core:home")).content.decode()
+    body = login(world.user(role)).get(reverse("home:home")).content.decode()
     links = [
         f'<a href="{reverse("learning:course_list")}"',
         f'<a href="{reverse("plans:plan_list")}"',

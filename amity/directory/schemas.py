@@ -1,13 +1,9 @@
+"""How the JSON API shows the directory's institutions, departments and people; other
+apps' APIs refer to them with the short ``…Ref`` forms."""
+
 from datetime import date
-from typing import Annotated
 
-from ninja import Field, Schema
-
-# Ids are BigAutoField: a number outside their range names nothing, and some databases
-# fail on it rather than finding nothing.
-ID_MAX = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
-"""An id sent in a filter or a body."""
+from ninja import Schema
 
 
 class InstitutionOut(Schema):
@@ -80,13 +76,3 @@ class PersonOut(Schema):
     @staticmethod
     def resolve_url(obj, context) -> str:
         return context["request"].build_absolute_uri(obj.get_absolute_url())
-
-
-class MeOut(Schema):
-    username: str
-    role: str
-    person: PersonOut | None
-
-
-class ErrorOut(Schema):
-    detail: str

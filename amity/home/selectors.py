@@ -1,3 +1,4 @@
+from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Q
 
 from amity.directory.models import Experience, PartnershipStatus
@@ -9,7 +10,7 @@ from amity.directory.permissions import (
 from amity.events.selectors import AgendaFilters, agenda_sessions
 
 
-def home_summary(*, user) -> dict:
+def home_summary(*, user: AbstractUser) -> dict:
     """The figures on the home page, counted over what this user may see."""
     institutions = institutions_visible_to(user).aggregate(
         partners=Count("pk", filter=~Q(partnership_status=PartnershipStatus.HOME)),

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from amity.home import views
+
+app_name = "home"
+urlpatterns = [
+    path("", views.home, name="home"),
+]
