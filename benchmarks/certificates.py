@@ -25,13 +25,11 @@ import argparse
 import io
 import json
 import os
-import platform
 import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 import pypdf
@@ -40,6 +38,8 @@ import reportlab
 from amity.core.pdf import pdf_fonts
 from amity.registrations import certificates
 from amity.registrations.certificates import CertificateData
+from benchmarks.harness import report
+from benchmarks.harness.servers import BenchmarkError, log
 
 GOAL_SECONDS = 60.0
 GOAL_COUNT = 10_000
@@ -103,10 +103,6 @@ TITLES = [
 ]
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def make_items(count: int, seed: int = 4) -> list[CertificateData]:
     """``count`` certificates, half of them for Chinese attendees (name in both scripts)."""
     rng = random.Random(seed)
@@ -137,10 +133,6 @@ def make_items(count: int, seed: int = 4) -> list[CertificateData]:
     return items
 
 
-class BenchmarkError(RuntimeError):
-    """A file is missing or does not say what it should."""
-
-
 def _check(paths: list[Path], items: list[CertificateData], rng: random.Random) -> None:
     if len(paths) != len(items):
         raise BenchmarkError(f"{len(paths)} files for {len(items)} certificates")
@@ -151,11 +143,6 @@ def _check(paths: list[Path], items: list[CertificateData], rng: random.Random) 
         for expected in (data.name, data.name_local, data.code):
             if expected and expected not in text:
                 raise BenchmarkError(f"{path.name} does not show {expected!r}")
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def measure_bulk(items: list[CertificateData], processes: int) -> dict:
@@ -207,8 +194,8 @@ def measure_single(items: list[CertificateData]) -> dict:
         "seconds": round(seconds, 2),
         "pdfs_per_second": round(len(items) / seconds, 1),
         "cpu_seconds": round(cpu, 2),
-        "median_ms": round(statistics.median(timings) * 1000, 2),
-        "p99_ms": round(_percentile(timings, 0.99) * 1000, 2),
+        "median_ms": report.ms(statistics.median(timings), 2),
+        "p99_ms": report.ms(report.percentile(timings, 0.99), 2),
         "average_bytes": round(statistics.fmean(sizes)),
     }
 
@@ -256,25 +243,19 @@ def main(argv: list[str]) -> int:
     fonts = pdf_fonts()
     items = make_items(max(ns.count, ns.single_count))
     try:
-        _log(f"render_many: {ns.count} certificates, {ns.processes} processes")
+        log(f"render_many: {ns.count} certificates, {ns.processes} processes")
         bulk = measure_bulk(items[: ns.count], ns.processes)
-        _log(f"one process: {ns.single_count} certificates")
+        log(f"one process: {ns.single_count} certificates")
         single = measure_single(items[: ns.single_count])
     except BenchmarkError as error:
-        _log(f"benchmark failed: {error}")
+        log(f"benchmark failed: {error}")
         return 1
     _print_report(bulk, single, GOAL_SECONDS)
     print(
         json.dumps(
             {
                 "benchmark": "certificates",
-                "machine": {
-                    "python": platform.python_version(),
-                    "reportlab": reportlab.Version,
-                    "platform": platform.platform(),
-                    "cpus": os.cpu_count(),
-                    "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
-                },
+                "machine": report.machine(reportlab=reportlab.Version),
                 "settings": {
                     "count": ns.count,
                     "processes": ns.processes,
@@ -282,7 +263,6 @@ def main(argv: list[str]) -> int:
                     "cjk_font": fonts.cjk,
                     "cjk_embedded": fonts.embedded,
                 },
-                "date": date.today().isoformat(),
                 "bulk": bulk,
                 "single": single,
                 "goal_seconds": GOAL_SECONDS,

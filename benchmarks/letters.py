@@ -33,12 +33,9 @@ stopped. A table goes to stdout followed by JSON; progress goes to stderr.
 import argparse
 import http.cookiejar
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -50,20 +47,27 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
-from benchmarks.feed import (
-    RESULT_MARK,
+from benchmarks.harness.servers import (
+    ROOT,
     BenchmarkError,
-    _amity,
-    _env,
-    _free_port,
-    _log,
-    _run,
-    _stop,
-    _tail,
-    _wait_healthy,
+    amity_command,
+    amity_env,
+    call_entry,
+    data_folder,
+    django_setup,
+    free_port,
+    log,
+    migrate,
+    print_result,
+    serving,
+    start_worker,
+    stop,
+    tail,
+)
+from benchmarks.harness.servers import (
+    run as run_command,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-office-password-2020"  # noqa: S105 (a throw-away benchmark login)
 COUNTRIES = ["US", "GB", "CA", "AU", "SG", "HK", "DE", "JP", "IT", "NL"]
 ZONES = {
@@ -94,10 +98,7 @@ SETUP_TIMEOUT_S = 600.0
 def generate(recipients: int, seed: int, pdf: bool) -> dict:
     """The home hospital, the office login, partners with ``recipients`` contacts and a
     draft bilingual letter to all of them; returns the campaign's id and the addresses."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.db import transaction
 
     from amity.accounts.models import Role
@@ -217,10 +218,7 @@ def generate(recipients: int, seed: int, pdf: bool) -> dict:
 
 def outbox_stats() -> dict:
     """What the outbox recorded: emails by status and the attempts they took."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.db.models import Count, Sum
 
     from amity.core.models import OutboundEmail
@@ -237,22 +235,16 @@ def outbox_stats() -> dict:
 
 
 def _entry() -> None:
-    """``python -c`` entry: ``generate`` or ``outbox_stats``, as one marked JSON line."""
+    """``python -c`` entry: ``generate`` or ``outbox_stats``, handed back as JSON."""
     what = sys.argv[1]
     if what == "generate":
-        result = generate(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "pdf")
+        print_result(generate(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "pdf"))
     else:
-        result = outbox_stats()
-    print(RESULT_MARK + json.dumps(result), flush=True)
+        print_result(outbox_stats())
 
 
 def _python_entry(args: list, env: dict, cwd: Path) -> dict:
-    code = "from benchmarks.letters import _entry; _entry()"
-    out = _run([sys.executable, "-c", code, *map(str, args)], env, cwd, SETUP_TIMEOUT_S)
-    for line in reversed(out.splitlines()):
-        if line.startswith(RESULT_MARK):
-            return json.loads(line.removeprefix(RESULT_MARK))
-    raise BenchmarkError(f"{args[0]} printed no result:\n{out[-2000:]}")
+    return call_entry("benchmarks.letters", "_entry", args, env, cwd, SETUP_TIMEOUT_S)
 
 
 # --- the mail server -------------------------------------------------------------------
@@ -318,25 +310,11 @@ class Browser:
 # --- one run -----------------------------------------------------------------------------
 
 
-def _start(command: list[str], env: dict, cwd: Path, log: Path) -> subprocess.Popen:
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
 def run_once(ns: argparse.Namespace, retry_seconds: int, run: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="amity-bench-letters-") as tmp:
-        data_dir = Path(tmp)
+    with data_folder("amity-bench-letters-") as data_dir:
         smtp = OutageHandler(fail_after=ns.fail_after, outage_s=ns.outage)
-        controller = Controller(smtp, hostname="127.0.0.1", port=_free_port())
-        env = _env(data_dir)
+        controller = Controller(smtp, hostname="127.0.0.1", port=free_port())
+        env = amity_env(data_dir)
         env.update(
             {
                 "AMITY_EMAIL_HOST": "127.0.0.1",
@@ -348,15 +326,11 @@ def run_once(ns: argparse.Namespace, retry_seconds: int, run: int) -> dict:
         )
         if ns.database_url:
             env["DATABASE_URL"] = ns.database_url
-        _log(f"run {run} (retry {retry_seconds} s): migrating {data_dir}")
-        _run(
-            [*_amity(), "manage", "migrate", "--no-input", "-v", "0"],
-            env,
-            data_dir,
-            SETUP_TIMEOUT_S,
-        )
+        log(f"run {run} (retry {retry_seconds} s): migrating {data_dir}")
+        migrate(env, data_dir, SETUP_TIMEOUT_S)
         if ns.database_url:
-            _run([*_amity(), "manage", "flush", "--no-input"], env, data_dir, SETUP_TIMEOUT_S)
+            command = [*amity_command(), "manage", "flush", "--no-input"]
+            run_command(command, env, data_dir, SETUP_TIMEOUT_S)
         fixture = _python_entry(
             ["generate", ns.recipients, ns.seed + run, "pdf" if ns.pdf else "email"], env, ROOT
         )
@@ -364,48 +338,33 @@ def run_once(ns: argparse.Namespace, retry_seconds: int, run: int) -> dict:
         campaign = fixture["campaign"]
 
         controller.start()
-        port = _free_port()
-        server = _start(
-            [*_amity(), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4"],
-            env,
-            data_dir,
-            data_dir / "serve.log",
-        )
-        workers: list[subprocess.Popen] = []
+        workers: list = []
         try:
-            _wait_healthy(server, port, 2, data_dir / "serve.log")
-            browser = Browser(port)
-            browser.log_in()
-            preview = browser.get(f"/letters/campaigns/{campaign}/preview/")
-            wanted = f"Send to {len(addresses)} recipients"
-            if wanted not in preview:
-                raise BenchmarkError(f"the preview does not offer “{wanted}”")
+            with serving(env, data_dir, workers=2, threads=4) as server:
+                browser = Browser(server.port)
+                browser.log_in()
+                preview = browser.get(f"/letters/campaigns/{campaign}/preview/")
+                wanted = f"Send to {len(addresses)} recipients"
+                if wanted not in preview:
+                    raise BenchmarkError(f"the preview does not offer “{wanted}”")
 
-            _log(f"run {run}: sending to {len(addresses)} recipients")
-            clicked = time.monotonic()
-            status, page = browser.post(f"/letters/campaigns/{campaign}/send/", {})
-            answered = time.monotonic()
-            if status != 200 or f"{len(addresses)} letters were written" not in page:
-                raise BenchmarkError(
-                    f"the send click answered {status}:\n{_tail(data_dir / 'serve.log')}"
-                )
-            for index in range(ns.workers):
-                workers.append(
-                    _start(
-                        [*_amity(), "worker", "--queues", "email"],
-                        env,
-                        data_dir,
-                        data_dir / f"worker-{index}.log",
+                log(f"run {run}: sending to {len(addresses)} recipients")
+                clicked = time.monotonic()
+                status, page = browser.post(f"/letters/campaigns/{campaign}/send/", {})
+                answered = time.monotonic()
+                if status != 200 or f"{len(addresses)} letters were written" not in page:
+                    raise BenchmarkError(f"the send click answered {status}:\n{tail(server.log)}")
+                for index in range(ns.workers):
+                    workers.append(
+                        start_worker(env, data_dir, f"worker-{index}", "--queues", "email")
                     )
+                progress = _wait_delivered(
+                    browser, campaign, len(addresses), ns.deadline, workers, data_dir
                 )
-            progress = _wait_delivered(
-                browser, campaign, len(addresses), ns.deadline, workers, data_dir
-            )
-            drained = time.monotonic()
+                drained = time.monotonic()
         finally:
             for worker in workers:
-                _stop(worker)
-            _stop(server)
+                stop(worker)
             controller.stop()
         stats = _python_entry(["stats"], env, ROOT)
 
@@ -448,7 +407,7 @@ def _wait_delivered(
             if worker.poll() is not None:
                 raise BenchmarkError(
                     f"worker {index} exited with {worker.returncode}:\n"
-                    f"{_tail(data_dir / f'worker-{index}.log')}"
+                    f"{tail(data_dir / f'worker-{index}.log')}"
                 )
         progress = json.loads(browser.get(f"/letters/campaigns/{campaign}/progress/"))
         if progress["done"]:
@@ -514,7 +473,7 @@ def main(argv: list[str]) -> int:
         for retry in ns.retry_seconds:
             for run in range(1, ns.runs + 1):
                 result = run_once(ns, retry, run)
-                _log(
+                log(
                     f"  click {result['click_s']} s, last delivery after "
                     f"{result['to_last_delivery_s']} s, {result['refused_by_server']} refused, "
                     f"{result['duplicates']} duplicates"

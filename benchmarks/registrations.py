@@ -50,47 +50,39 @@ code (a counter in the file cache) still runs on every request, it never refuses
 
 import argparse
 import asyncio
-import atexit
-import contextlib
-import cProfile
 import hashlib
 import json
 import os
-import pstats
 import random
-import resource
-import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from pathlib import Path
 
-from benchmarks import loadgen
-from benchmarks.feed import (
-    RESULT_MARK,
-    ROOT,
+from benchmarks.harness import loadgen, report
+from benchmarks.harness.cpu import CpuMeter, wait_quiet
+from benchmarks.harness.profiling import profile_summary, profiled_command
+from benchmarks.harness.servers import (
     BenchmarkError,
-    _amity,
-    _children,
-    _free_port,
-    _log,
-    _machine,
-    _run,
-    _tail,
-    _wait_healthy,
+    Database,
+    call_entry,
+    django_setup,
+    free_port,
+    fresh_database,
+    log,
+    print_result,
+    serving,
+    start_worker,
+    stop,
+    tail,
 )
-from benchmarks.feed import _env as _base_env
-from benchmarks.feed import _stop as _stop_process
 
 FIGURES = ("burst", "race", "mail")
 DATABASES = ("sqlite", "postgres")
@@ -98,8 +90,6 @@ PG_NAME = "amity_bench_registrations"
 RATE = 100_000_000  # per address and minute: the limiter runs, and never refuses
 GOAL_PER_SECOND = 500.0
 GOAL_P99_MS = 500.0
-MIGRATE_TIMEOUT_S = 600.0
-SETUP_TIMEOUT_S = 1800.0
 REQUEST_TIMEOUT_S = 60.0
 MAIL_DEADLINE_S = 3600.0
 WORKER_STOP_S = 20.0
@@ -247,13 +237,6 @@ def emails_digest(emails) -> str:
 # --- set-up and checks (run in a subprocess with the benchmark's environment) ---------
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
-
-    django.setup()
-
-
 def _make_activity(title: str, capacity: int | None, taken: int) -> int:
     """A public webinar with one session, open for registration with ``capacity`` places,
     ``taken`` of them already held (fixture rows, bulk-created: the same rows the service
@@ -319,7 +302,7 @@ def _tables() -> dict:
 
 
 def setup_activities(titles: list[str], capacity: int | None, taken: int) -> dict:
-    _django()
+    django_setup()
     return {
         "activity_ids": [_make_activity(title, capacity, taken) for title in titles],
         "tables": _tables(),
@@ -328,7 +311,7 @@ def setup_activities(titles: list[str], capacity: int | None, taken: int) -> dic
 
 def create_registrations(activity_id: int, path: str) -> dict:
     """Register everyone in the JSON file through the service, one transaction each."""
-    _django()
+    django_setup()
     from amity.events.models import Activity
     from amity.registrations import services
 
@@ -369,7 +352,7 @@ def _queued_notifications(registration_ids: set[int]) -> int:
 
 
 def check_burst(activity_id: int) -> dict:
-    _django()
+    django_setup()
     from django.db.models import Count
 
     from amity.core.models import OutboundEmail
@@ -397,7 +380,7 @@ def check_burst(activity_id: int) -> dict:
 
 def check_race(activity_ids: list[int], racer_marks: list[str]) -> dict:
     """Per activity: who holds a place, who waits, and in which order."""
-    _django()
+    django_setup()
     from amity.registrations.models import Registration, RegistrationSettings
 
     result = []
@@ -434,7 +417,7 @@ def check_race(activity_ids: list[int], racer_marks: list[str]) -> dict:
 
 
 def check_mail(activity_id: int) -> dict:
-    _django()
+    django_setup()
     from amity.core.models import OutboundEmail
     from amity.registrations.models import Registration, RegistrationEmail
 
@@ -467,239 +450,49 @@ ENTRIES = {
 
 
 def _entry() -> None:
-    """``python -c`` entry: ``ENTRIES[argv[1]](**json(argv[2]))``, printed as one marked
-    JSON line."""
-    result = ENTRIES[sys.argv[1]](**json.loads(sys.argv[2]))
-    print(RESULT_MARK + json.dumps(result, default=str), flush=True)
+    """``python -c`` entry: ``ENTRIES[argv[1]](**json(argv[2]))``, handed back as JSON."""
+    print_result(ENTRIES[sys.argv[1]](**json.loads(sys.argv[2])))
 
 
-def _call(db: "Database", name: str, timeout: float = SETUP_TIMEOUT_S, **kwargs) -> dict:
-    code = "from benchmarks.registrations import _entry; _entry()"
-    out = _run([sys.executable, "-c", code, name, json.dumps(kwargs)], db.env, db.data_dir, timeout)
-    for line in reversed(out.splitlines()):
-        if line.startswith(RESULT_MARK):
-            return json.loads(line.removeprefix(RESULT_MARK))
-    raise BenchmarkError(f"{name} printed no result:\n{out[-2000:]}")
+def _call(db: Database, name: str, **kwargs) -> dict:
+    """Run a set-up or check of ``ENTRIES`` in a subprocess on ``db``."""
+    args = [name, json.dumps(kwargs)]
+    return call_entry("benchmarks.registrations", "_entry", args, db.env, db.data_dir)
 
 
-# --- databases ----------------------------------------------------------------------------
-
-
-@dataclass
-class Database:
-    kind: str
-    data_dir: Path
-    env: dict
-    admin_url: str = ""
-
-    def connect(self):
-        """A plain DB-API connection for reading progress (no Django here)."""
-        if self.kind == "sqlite":
-            path = self.data_dir / "amity.sqlite3"
-            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        import psycopg
-
-        return psycopg.connect(self.env["DATABASE_URL"], autocommit=True)
-
-    @property
-    def placeholder(self) -> str:
-        return "?" if self.kind == "sqlite" else "%s"
-
-    def rows(self, connection, sql: str, params: list | None = None) -> list[tuple]:
-        cursor = connection.cursor()
-        cursor.execute(sql, params or [])
-        rows = cursor.fetchall()
-        cursor.close()
-        return rows
-
-
-def _pg_admin(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{url}/postgres", autocommit=True) as connection:
-        connection.execute(statement)
-
-
-@contextlib.contextmanager
-def _database(kind: str, label: str, ns: argparse.Namespace) -> Iterator[Database]:
+def _database(kind: str, label: str, ns: argparse.Namespace):
     """A fresh, migrated database: a temporary data folder (SQLite, and the cache and
     static files for both) and, for PostgreSQL, the database PG_NAME made anew."""
-    data_dir = Path(tempfile.mkdtemp(prefix=f"amity-bench-registrations-{label}-"))
-    env = _base_env(data_dir)
-    env["AMITY_REGISTRATION_RATE"] = str(RATE)
-    env["AMITY_SITE_URL"] = "http://127.0.0.1:8000"
-    db = Database(kind, data_dir, env)
-    try:
-        if kind == "postgres":
-            db.admin_url = ns.postgres.rstrip("/")
-            _pg_admin(db.admin_url, f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            _pg_admin(db.admin_url, f"CREATE DATABASE {PG_NAME}")
-            env["DATABASE_URL"] = f"{db.admin_url}/{PG_NAME}"
-        started = time.perf_counter()
-        _run([*_amity(), "manage", "migrate", "--noinput"], env, data_dir, MIGRATE_TIMEOUT_S)
-        _log(f"[{label}] {kind} migrated in {time.perf_counter() - started:.1f} s ({data_dir})")
-        yield db
-    finally:
-        if kind == "postgres" and db.admin_url:
-            with contextlib.suppress(Exception):
-                _pg_admin(db.admin_url, f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        if ns.keep:
-            _log(f"[{label}] kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+    return fresh_database(
+        kind,
+        label,
+        prefix=f"amity-bench-registrations-{label}-",
+        postgres_url=ns.postgres,
+        postgres_name=PG_NAME,
+        env={"AMITY_REGISTRATION_RATE": str(RATE), "AMITY_SITE_URL": "http://127.0.0.1:8000"},
+        keep=ns.keep,
+    )
 
 
-# --- the web server -------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    log: Path
-
-    def workers(self) -> list[int]:
-        return _children(self.process.pid)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process, from /proc (0 when it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _machine_cpu() -> tuple[float, float]:
-    """Seconds of CPU time of the whole machine since boot: (busy, total), all cores."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    hz = os.sysconf("SC_CLK_TCK")
-    total = sum(values[:8])  # user nice system idle iowait irq softirq steal
-    return (total - values[3] - values[4]) / hz, total / hz
-
-
-def _postgres_cpu() -> float:
-    """CPU seconds of every PostgreSQL process on this machine (with reaped children)."""
-    total = 0.0
-    hz = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            head, _, rest = (entry / "stat").read_text().rpartition(")")
-        except OSError:
-            continue
-        if head.split("(", 1)[-1] in {"postgres", "postmaster"}:
-            fields = rest.split()
-            total += sum(int(v) for v in fields[11:15]) / hz
-    return total
-
-
-def _self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-class CpuMeter:
-    """CPU time over an interval: the whole machine's, this process's (the load generator,
-    the SMTP server), PostgreSQL's, and that of watched processes; what is left is foreign
-    (other people's programs on the same cores, and the kernel)."""
-
-    def __init__(self):
-        self.machine = _machine_cpu()
-        self.own = _self_cpu()
-        self.postgres = _postgres_cpu()
-        self.processes: dict[int, float] = {}
-        self.started = time.monotonic()
-
-    def watch(self, pid: int) -> None:
-        self.processes[pid] = _cpu_seconds(pid)
-
-    def take(self, pid: int) -> None:
-        """Read a watched process (before it exits: a dead process has no CPU to read)."""
-        self.processes[pid] = _cpu_seconds(pid) - self.processes[pid]
-
-    def result(self) -> dict:
-        machine = _machine_cpu()
-        seconds = time.monotonic() - self.started
-        busy = machine[0] - self.machine[0]
-        own = _self_cpu() - self.own
-        postgres = _postgres_cpu() - self.postgres
-        watched = sum(self.processes.values())
-        foreign = busy - own - postgres - watched
-        return {
-            "seconds": round(seconds, 2),
-            "machine_busy_cpu_s": round(busy, 2),
-            "benchmark_process_cpu_s": round(own, 2),
-            "postgres_cpu_s": round(postgres, 2),
-            "watched_cpu_s": round(watched, 2),
-            "foreign_cpu_s": round(foreign, 2),
-            # Of all the machine's cores over the interval.
-            "foreign_share": round(foreign / ((os.cpu_count() or 1) * seconds), 3),
-        }
+def _serving(db: Database, ns: argparse.Namespace, name: str, profile_dir: Path | None = None):
+    """``amity serve`` on a free loopback port (or, with ``profile_dir``, the same server
+    with every registration request under cProfile)."""
+    env = dict(db.env)
+    command = None if profile_dir is None else profiled_command(env, profile_dir, ns.profile_timer)
+    return serving(
+        env, db.data_dir, workers=ns.workers, threads=ns.threads, name=name, command=command
+    )
 
 
 def _wait_quiet(label: str, ns: argparse.Namespace) -> float:
-    """Wait (at most ``--quiet-wait`` seconds) until the machine is nearly idle: other
-    people's programs on these two cores would be measured too. Returns the busy share of
-    the last 2-second sample."""
-    deadline = time.monotonic() + ns.quiet_wait
-    said = 0.0
-    while True:
-        busy0, total0 = _machine_cpu()
-        time.sleep(2.0)
-        busy1, total1 = _machine_cpu()
-        share = (busy1 - busy0) / max(total1 - total0, 1e-9)
-        if share <= ns.quiet:
-            return round(share, 3)
-        now = time.monotonic()
-        if now > deadline:
-            _log(f"[{label}] the machine is still {share:.0%} busy; measuring anyway")
-            return round(share, 3)
-        if now - said > 30:
-            _log(f"[{label}] the machine is {share:.0%} busy (other programs); waiting …")
-            said = now
-
-
-@contextlib.contextmanager
-def _serving(db: Database, ns: argparse.Namespace, name: str, profile_dir: Path | None = None):
-    """``amity serve`` on a free loopback port (or, with ``profile_dir``, the same server
-    with every registration request under cProfile: see ``_profiled_serve``)."""
-    port = _free_port()
-    log = db.data_dir / f"{name}.log"
-    options = ["--bind", f"127.0.0.1:{port}", "--workers", str(ns.workers)]
-    options += ["--threads", str(ns.threads)]
-    env = dict(db.env)
-    if profile_dir is None:
-        command = [*_amity(), "serve", *options]
-    else:
-        env["AMITY_BENCH_PROFILE_DIR"] = str(profile_dir)
-        env["AMITY_BENCH_PROFILE_TIMER"] = ns.profile_timer
-        code = "from benchmarks.registrations import _profiled_serve; _profiled_serve()"
-        command = [sys.executable, "-c", code, *options]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=db.data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_healthy(process, port, ns.workers, log)
-        yield Server(process, port, log)
-    finally:
-        _stop_process(process)
+    return wait_quiet(label, ns.quiet, ns.quiet_wait)
 
 
 def _register_path(activity_id: int) -> str:
     return f"/api/v1/activities/{activity_id}/registrations"
 
 
-def _load(server: Server, activity_id: int, people: list[dict], connections: int, **kw):
+def _load(server, activity_id: int, people: list[dict], connections: int, **kw):
     path = _register_path(activity_id)
     requests = [loadgen.post_json("127.0.0.1", server.port, path, p) for p in people]
     try:
@@ -714,11 +507,7 @@ def _load(server: Server, activity_id: int, people: list[dict], connections: int
             )
         )
     except ConnectionError as error:
-        raise BenchmarkError(f"{error}\n{_tail(server.log)}") from error
-
-
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
+        raise BenchmarkError(f"{error}\n{tail(server.log)}") from error
 
 
 # --- figure 1: burst ------------------------------------------------------------------
@@ -744,14 +533,12 @@ def burst_once(kind: str, run: int, ns: argparse.Namespace, people: list[dict]) 
                     raise BenchmarkError(f"warm-up answers: {warm.status_counts()}")
             quiet = _wait_quiet(label, ns)
             meter = CpuMeter()
-            for pid in [server.process.pid, *server.workers()]:
-                meter.watch(pid)
+            meter.watch(*server.pids())
             result = _load(server, activity_id, people, ns.connections, keep_bodies=True)
-            for pid in list(meter.processes):
-                meter.take(pid)
+            meter.take(*meter.processes)
             cpu = meter.result()
             server_cpu = cpu["watched_cpu_s"]
-            server_log = _tail(server.log, 4000)
+            server_log = tail(server.log, 4000)
         errors = {code: n for code, n in result.status_counts().items() if code != 201}
         examples = [
             f"{result.statuses[i]} {result.bodies[i][:200]!r}" if result.bodies else ""
@@ -776,10 +563,10 @@ def burst_once(kind: str, run: int, ns: argparse.Namespace, people: list[dict]) 
         "registrations": len(people),
         "seconds": round(result.seconds, 2),
         "per_second": round(result.per_second, 1),
-        "p50_ms": _ms(loadgen.percentile(lat, 0.50)),
-        "p95_ms": _ms(loadgen.percentile(lat, 0.95)),
-        "p99_ms": _ms(loadgen.percentile(lat, 0.99)),
-        "max_ms": _ms(max(lat)),
+        "p50_ms": report.ms(report.percentile(lat, 0.50)),
+        "p95_ms": report.ms(report.percentile(lat, 0.95)),
+        "p99_ms": report.ms(report.percentile(lat, 0.99)),
+        "max_ms": report.ms(max(lat)),
         "per_second_by_tenth": result.rates(10),
         "errors": sum(errors.values()),
         "error_statuses": errors,
@@ -796,7 +583,7 @@ def burst_once(kind: str, run: int, ns: argparse.Namespace, people: list[dict]) 
         "queued_confirmations": check["queued_confirmations"],
         "wrong": wrong,
     }
-    _log(
+    log(
         f"[{label}] {figures['per_second']}/s p50 {figures['p50_ms']} p95 {figures['p95_ms']} "
         f"p99 {figures['p99_ms']} ms, errors {figures['errors']}, rows {check['rows']}, "
         f"queued confirmations {figures['queued_confirmations']}; CPU ms per registration: "
@@ -806,12 +593,8 @@ def burst_once(kind: str, run: int, ns: argparse.Namespace, people: list[dict]) 
         f"of the machine"
     )
     if wrong or errors:
-        _log(f"[{label}] WRONG: {wrong} {errors} {figures['error_examples']}\n{server_log}")
+        log(f"[{label}] WRONG: {wrong} {errors} {figures['error_examples']}\n{server_log}")
     return figures
-
-
-def _median_of(runs: list[dict], key: str) -> float:
-    return round(statistics.median(r[key] for r in runs), 1)
 
 
 def figure_burst(kind: str, ns: argparse.Namespace) -> dict:
@@ -825,15 +608,18 @@ def figure_burst(kind: str, ns: argparse.Namespace) -> dict:
             if not disturbed or attempt == ns.attempts - 1:
                 runs.append(figures)
                 break
-            _log(
+            log(
                 f"[burst-{kind}-{run + 1}] other programs took "
                 f"{figures['cpu']['foreign_share']:.0%} of the machine: measuring again"
             )
             discarded.append(figures)
     summary = {
-        key: _median_of(runs, key)
+        key: report.median_of(runs, key)
         for key in ("per_second", "p50_ms", "p95_ms", "p99_ms", "max_ms", "seconds")
     }
+    summary["server_cpu_ms_per_registration"] = report.median_of(
+        runs, "server_cpu_ms_per_registration", 2
+    )
     summary["errors_total"] = sum(r["errors"] for r in runs)
     summary["all_checks_passed"] = not any(r["wrong"] for r in runs) and not summary["errors_total"]
     summary["meets_goal"] = (
@@ -846,6 +632,28 @@ def figure_burst(kind: str, ns: argparse.Namespace) -> dict:
 
 
 # --- figure 2: race -------------------------------------------------------------------
+
+
+def _race_outcome(repeat: int, result: loadgen.Result, ns: argparse.Namespace) -> dict:
+    """What the racers were told: confirmed or waiting, and their places on the list."""
+    answers = []
+    for status, body in zip(result.statuses, result.bodies, strict=True):
+        try:
+            answers.append(json.loads(body) if status in (200, 201) else {})
+        except ValueError:
+            answers.append({})
+    told = Counter(a.get("status", "error") for a in answers)
+    positions = sorted(a["position"] for a in answers if a.get("position"))
+    return {
+        "repeat": repeat,
+        "http": result.status_counts(),
+        "told": dict(told),
+        "positions_are_1_to_n": positions == list(range(1, ns.race_racers - ns.race_places + 1)),
+        "duplicate_positions": sorted(p for p, n in Counter(positions).items() if n > 1),
+        "seconds": round(result.seconds, 3),
+        "max_ms": report.ms(max(result.latencies)),
+        "failures": result.failures[:3],
+    }
 
 
 def figure_race(kind: str, ns: argparse.Namespace) -> dict:
@@ -869,8 +677,7 @@ def figure_race(kind: str, ns: argparse.Namespace) -> dict:
             _load(server, warmup_id, registrants(50, ns.seed, "rw"), 16)
             quiet = _wait_quiet(label, ns)
             meter = CpuMeter()
-            for pid in [server.process.pid, *server.workers()]:
-                meter.watch(pid)
+            meter.watch(*server.pids())
             for i, activity_id in enumerate(activity_ids):
                 people = registrants(ns.race_racers, ns.seed + i, marks[i])
                 result = _load(
@@ -881,31 +688,8 @@ def figure_race(kind: str, ns: argparse.Namespace) -> dict:
                     together=True,
                     keep_bodies=True,
                 )
-                answers = []
-                for status, body in zip(result.statuses, result.bodies, strict=True):
-                    try:
-                        answers.append(json.loads(body) if status in (200, 201) else {})
-                    except ValueError:
-                        answers.append({})
-                told = Counter(a.get("status", "error") for a in answers)
-                positions = sorted(a["position"] for a in answers if a.get("position"))
-                outcomes.append(
-                    {
-                        "repeat": i + 1,
-                        "http": result.status_counts(),
-                        "told": dict(told),
-                        "positions_are_1_to_n": positions
-                        == list(range(1, ns.race_racers - ns.race_places + 1)),
-                        "duplicate_positions": sorted(
-                            p for p, n in Counter(positions).items() if n > 1
-                        ),
-                        "seconds": round(result.seconds, 3),
-                        "max_ms": _ms(max(result.latencies)),
-                        "failures": result.failures[:3],
-                    }
-                )
-            for pid in list(meter.processes):
-                meter.take(pid)
+                outcomes.append(_race_outcome(i + 1, result, ns))
+            meter.take(*meter.processes)
             cpu = meter.result()
         check = _call(db, "check_race", activity_ids=activity_ids, racer_marks=marks)
     places, waiting = ns.race_places, ns.race_racers - ns.race_places
@@ -919,7 +703,7 @@ def figure_race(kind: str, ns: argparse.Namespace) -> dict:
             and outcome["told"] == {"confirmed": places, "waiting": waiting}
             and outcome["http"] == {201: ns.race_racers}
         )
-        _log(
+        log(
             f"[{label}] #{outcome['repeat']}: stored {stored['racers_confirmed']} confirmed + "
             f"{stored['racers_waiting']} waiting (total confirmed {stored['confirmed']}/"
             f"{stored['capacity']}), told {outcome['told']}, positions 1..N: "
@@ -992,30 +776,8 @@ class CountingHandler:
 
 
 def _start_worker(db: Database, smtp_port: int, name: str) -> tuple[subprocess.Popen, Path]:
-    env = dict(db.env)
-    env.update(AMITY_EMAIL_HOST="127.0.0.1", AMITY_EMAIL_PORT=str(smtp_port))
-    log = db.data_dir / f"{name}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*_amity(), "worker"],
-            env=env,
-            cwd=db.data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process, log
-
-
-def _stop_worker(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=WORKER_STOP_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=WORKER_STOP_S)
+    env = {**db.env, "AMITY_EMAIL_HOST": "127.0.0.1", "AMITY_EMAIL_PORT": str(smtp_port)}
+    return start_worker(env, db.data_dir, name), db.data_dir / f"{name}.log"
 
 
 def _progress(db: Database, connection, tables: dict) -> dict:
@@ -1058,123 +820,162 @@ def _claims_of(db: Database, connection, tables: dict, claimer: str) -> dict:
     }
 
 
-def figure_mail(kind: str, ns: argparse.Namespace) -> dict:
+def _mail_setup(db: Database, ns: argparse.Namespace, label: str, people: list[dict]) -> dict:
+    """One activity and everyone registered through the service; the table names, and
+    PostgreSQL's autovacuum setting (its task-table statistics refreshed with
+    ``--mail-analyze``)."""
+    setup = _call(
+        db,
+        "setup_activities",
+        titles=["Remote International Classroom"],
+        capacity=None,
+        taken=0,
+    )
+    (activity_id,), tables = setup["activity_ids"], setup["tables"]
+    people_file = db.data_dir / "people.json"
+    people_file.write_text(json.dumps(people, ensure_ascii=False))
+    made = _call(db, "create_registrations", activity_id=activity_id, path=str(people_file))
+    autovacuum = ""
+    if db.kind == "postgres":
+        with db.connect() as connection:
+            autovacuum = connection.execute("SHOW autovacuum").fetchone()[0]
+    if ns.mail_analyze and db.kind == "postgres":
+        # Fresh planner statistics for the task table, which the burst just filled: the
+        # workers' claim query then reads one row by index instead of sorting them all.
+        with db.connect() as connection:
+            connection.execute(f"ANALYZE {tables['task']}")
+    log(f"[{label}] {made['created']} registrations through the service in {made['seconds']} s")
+    return {"activity_id": activity_id, "tables": tables, "made": made, "autovacuum": autovacuum}
+
+
+def _kill_one(db: Database, connection, tables: dict, victim: subprocess.Popen, received) -> dict:
+    """SIGKILL a worker; what it left behind (emails it was sending, tasks it ran)."""
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait(timeout=WORKER_STOP_S)
+    at = time.monotonic()
+    claimer = f"{socket.gethostname()[:40]}:{victim.pid}"
+    return {
+        "pid": victim.pid,
+        "received_before": received,
+        "left_behind": _claims_of(db, connection, tables, claimer),
+        "at": at,
+    }
+
+
+def _deliver(db: Database, ns: argparse.Namespace, label: str, tables: dict, expected: int):
+    """``--mail-workers`` workers send every confirmation to an SMTP server here; one is
+    killed after ``--kill-at`` messages and replaced. Returns the SMTP handler and the
+    timings, the kill and the CPU time, once every email is sent and no task is left."""
     from aiosmtpd.controller import Controller
 
+    handler = CountingHandler()
+    smtp_port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    workers: list[tuple[subprocess.Popen, Path]] = []
+    connection = db.connect()
+    kill: dict = {}
+    try:
+        meter = CpuMeter()
+        started = time.monotonic()
+        for n in range(ns.mail_workers):
+            workers.append(_start_worker(db, smtp_port, f"worker-{label}-{n + 1}"))
+            meter.watch(workers[-1][0].pid)
+        deadline = started + MAIL_DEADLINE_S
+        first_at = None
+        while True:
+            time.sleep(0.1)
+            received = handler.count()
+            if first_at is None and received:
+                first_at = time.monotonic()
+            if not kill and received >= ns.kill_at:
+                meter.take(workers[0][0].pid)
+                kill = _kill_one(db, connection, tables, workers[0][0], received)
+                kill["seconds_after_start"] = round(kill["at"] - started, 2)
+                kill["received_at_kill"] = handler.count()
+                workers[0] = _start_worker(db, smtp_port, f"worker-{label}-replacement")
+                meter.watch(workers[0][0].pid)
+                log(
+                    f"[{label}] killed worker {kill['pid']} (SIGKILL) after "
+                    f"{kill['received_at_kill']} messages; it left {kill['left_behind']}; "
+                    "started a replacement"
+                )
+            for process, worker_log in workers:
+                if process.poll() is not None:
+                    raise BenchmarkError(
+                        f"a worker exited ({process.returncode}):\n{tail(worker_log)}"
+                    )
+            if received >= expected:
+                progress = _progress(db, connection, tables)
+                if (
+                    progress["emails"].get("sent", 0) == expected
+                    and len(progress["emails"]) == 1
+                    and not progress["tasks"]
+                ):
+                    finished = time.monotonic()
+                    meter.take(*(process.pid for process, _ in workers))
+                    cpu = meter.result()
+                    break
+            if time.monotonic() > deadline:
+                raise BenchmarkError(
+                    f"not done in {MAIL_DEADLINE_S:.0f} s: {received} received, "
+                    f"{_progress(db, connection, tables)}"
+                )
+        time.sleep(1.0)  # anything late would show up as a duplicate
+    finally:
+        for process, _ in workers:
+            stop(process, WORKER_STOP_S)
+        connection.close()
+        controller.stop()
+    return handler, {
+        "started": started,
+        "first_at": first_at,
+        "finished": finished,
+        "kill": kill,
+        "cpu": cpu,
+    }
+
+
+def _recovered(db: Database, label: str) -> list[str]:
+    """What the replacement worker logged taking back from the killed one."""
+    text = (db.data_dir / f"worker-{label}-replacement.log").read_text(errors="replace")
+    return [line for line in text.splitlines() if "Recovered" in line]
+
+
+def figure_mail(kind: str, ns: argparse.Namespace) -> dict:
     label = f"mail-{kind}"
     people = registrants(ns.mail_registrations, ns.seed, "m")
     with _database(kind, label, ns) as db:
-        setup = _call(
-            db,
-            "setup_activities",
-            titles=["Remote International Classroom"],
-            capacity=None,
-            taken=0,
-        )
-        (activity_id,), tables = setup["activity_ids"], setup["tables"]
-        people_file = db.data_dir / "people.json"
-        people_file.write_text(json.dumps(people, ensure_ascii=False))
-        made = _call(db, "create_registrations", activity_id=activity_id, path=str(people_file))
-        autovacuum = ""
-        if kind == "postgres":
-            with db.connect() as connection:
-                autovacuum = connection.execute("SHOW autovacuum").fetchone()[0]
-        if ns.mail_analyze and kind == "postgres":
-            # Fresh planner statistics for the task table, which the burst just filled: the
-            # workers' claim query then reads one row by index instead of sorting them all.
-            with db.connect() as connection:
-                connection.execute(f"ANALYZE {setup['tables']['task']}")
-        _log(
-            f"[{label}] {made['created']} registrations through the service in {made['seconds']} s"
-        )
-
+        setup = _mail_setup(db, ns, label, people)
         quiet = _wait_quiet(label, ns)
-        handler = CountingHandler()
-        smtp_port = _free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=smtp_port)
-        controller.start()
-        workers: list[tuple[subprocess.Popen, Path]] = []
-        connection = db.connect()
-        kill: dict = {}
-        hostname = socket.gethostname()[:40]
-        expected = len(people)
-        try:
-            meter = CpuMeter()
-            started = time.monotonic()
-            for n in range(ns.mail_workers):
-                workers.append(_start_worker(db, smtp_port, f"worker-{label}-{n + 1}"))
-                meter.watch(workers[-1][0].pid)
-            deadline = started + MAIL_DEADLINE_S
-            first_at = None
-            while True:
-                time.sleep(0.1)
-                received = handler.count()
-                if first_at is None and received:
-                    first_at = time.monotonic()
-                if not kill and received >= ns.kill_at:
-                    victim = workers[0][0]
-                    meter.take(victim.pid)
-                    os.kill(victim.pid, signal.SIGKILL)
-                    victim.wait(timeout=WORKER_STOP_S)
-                    at = time.monotonic()
-                    claimer = f"{hostname}:{victim.pid}"
-                    kill = {
-                        "pid": victim.pid,
-                        "seconds_after_start": round(at - started, 2),
-                        "received_before": received,
-                        "received_at_kill": handler.count(),
-                        "left_behind": _claims_of(db, connection, tables, claimer),
-                        "at": at,
-                    }
-                    workers[0] = _start_worker(db, smtp_port, f"worker-{label}-replacement")
-                    meter.watch(workers[0][0].pid)
-                    _log(
-                        f"[{label}] killed worker {victim.pid} (SIGKILL) after "
-                        f"{kill['received_at_kill']} messages; it left {kill['left_behind']}; "
-                        "started a replacement"
-                    )
-                for process, log in workers:
-                    if process.poll() is not None:
-                        raise BenchmarkError(
-                            f"a worker exited ({process.returncode}):\n{_tail(log)}"
-                        )
-                if received >= expected:
-                    progress = _progress(db, connection, tables)
-                    if (
-                        progress["emails"].get("sent", 0) == expected
-                        and len(progress["emails"]) == 1
-                        and not progress["tasks"]
-                    ):
-                        finished = time.monotonic()
-                        for process, _ in workers:
-                            meter.take(process.pid)
-                        cpu = meter.result()
-                        break
-                if time.monotonic() > deadline:
-                    raise BenchmarkError(
-                        f"not done in {MAIL_DEADLINE_S:.0f} s: {received} received, "
-                        f"{_progress(db, connection, tables)}"
-                    )
-            time.sleep(1.0)  # anything late would show up as a duplicate
-        finally:
-            for process, _ in workers:
-                _stop_worker(process)
-            connection.close()
-            controller.stop()
-        recovered = (
-            [
-                line
-                for line in (db.data_dir / f"worker-{label}-replacement.log")
-                .read_text(errors="replace")
-                .splitlines()
-                if "Recovered" in line
-            ]
-            if kill
-            else []
-        )
-        check = _call(db, "check_mail", activity_id=activity_id)
+        handler, run = _deliver(db, ns, label, setup["tables"], len(people))
+        recovered = _recovered(db, label) if run["kill"] else []
+        check = _call(db, "check_mail", activity_id=setup["activity_id"])
+    figures = _mail_figures(handler.messages, check, run, len(people))
+    figures = {
+        "database": kind,
+        "registrations": len(people),
+        "created_through_service_s": setup["made"]["seconds"],
+        "task_table_analyzed_before": ns.mail_analyze and kind == "postgres",
+        "postgres_autovacuum": setup["autovacuum"],
+        "workers": ns.mail_workers,
+        **figures,
+        "machine_busy_before": quiet,
+        "replacement_log": recovered,
+    }
+    log(
+        f"[{label}] {figures['distinct_recipients']} recipients, {figures['messages']} messages "
+        f"in {figures['seconds_total']} s ({figures['emails_per_second']}/s; first after "
+        f"{figures['seconds_to_first_message']} s), duplicates {figures['duplicates']}, "
+        f"missing {figures['missing']}" + ("" if figures["ok"] else "  <-- WRONG")
+    )
+    return figures
 
-    messages = handler.messages
+
+def _mail_figures(messages: list[Received], check: dict, run: dict, expected: int) -> dict:
+    """Who got what, against who registered: duplicates, missing, rates and CPU time."""
+    kill, cpu = run["kill"], run["cpu"]
+    started, first_at, finished = run["started"], run["first_at"], run["finished"]
     per_recipient = Counter(r for m in messages for r in m.recipients)
     per_message_id = Counter(m.message_id for m in messages)
     registrants_set = set(check["registrants"])
@@ -1194,12 +995,6 @@ def figure_mail(kind: str, ns: argparse.Namespace) -> dict:
     total = finished - started
     send_phase = finished - first_at if first_at else 0.0
     figures = {
-        "database": kind,
-        "registrations": len(people),
-        "created_through_service_s": made["seconds"],
-        "task_table_analyzed_before": ns.mail_analyze and kind == "postgres",
-        "postgres_autovacuum": autovacuum,
-        "workers": ns.mail_workers,
         "messages": len(messages),
         "distinct_recipients": len(per_recipient),
         "duplicates": len(duplicates),
@@ -1221,11 +1016,9 @@ def figure_mail(kind: str, ns: argparse.Namespace) -> dict:
         if send_phase
         else None,
         "kill": {k: v for k, v in kill.items() if k != "at"},
-        "machine_busy_before": quiet,
         "cpu": cpu,
         "workers_cpu_ms_per_email": round(cpu["watched_cpu_s"] * 1000 / len(messages), 2),
         "postgres_cpu_ms_per_email": round(cpu["postgres_cpu_s"] * 1000 / len(messages), 2),
-        "replacement_log": recovered,
         "outbound_by_status": check["outbound_by_status"],
         "outbound_attempts": check["outbound_attempts"],
         "retried": check["retried"],
@@ -1238,99 +1031,10 @@ def figure_mail(kind: str, ns: argparse.Namespace) -> dict:
         and figures["with_ics"] == len(messages)
         and check["outbound_by_status"] == {"sent": expected}
     )
-    _log(
-        f"[{label}] {figures['distinct_recipients']} recipients, {figures['messages']} messages "
-        f"in {figures['seconds_total']} s ({figures['emails_per_second']}/s; first after "
-        f"{figures['seconds_to_first_message']} s), duplicates {figures['duplicates']}, "
-        f"missing {figures['missing']}" + ("" if figures["ok"] else "  <-- WRONG")
-    )
     return figures
 
 
 # --- profiling ------------------------------------------------------------------------
-
-
-class _ProfilingApp:
-    """WSGI wrapper: each registration request (POST) runs under its own cProfile profiler,
-    in its own thread, timed by that thread's CPU clock (``cpu``) or by the wall clock
-    (``wall``: includes waiting for locks and the database). Each worker process folds
-    the profiles into one file every ``FOLD`` requests and when it exits."""
-
-    FOLD = 100
-
-    def __init__(self, app, folder: Path, timer: str):
-        self.app = app
-        self.folder = folder
-        self.timer = time.thread_time if timer == "cpu" else time.perf_counter
-        self.lock = threading.Lock()
-        self.pending: list[cProfile.Profile] = []
-        self.stats: pstats.Stats | None = None
-        self.requests = 0
-        self.wall = 0.0
-        self.pid = 0
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") != "POST":
-            return self.app(environ, start_response)
-        with self.lock:
-            if self.pid != os.getpid():  # the first request in a new worker process
-                self.pid = os.getpid()
-                self.pending, self.stats, self.requests, self.wall = [], None, 0, 0.0
-                atexit.register(self.fold)
-        profile = cProfile.Profile(self.timer)
-        started = time.perf_counter()
-        profile.enable()
-        try:
-            response = self.app(environ, start_response)
-            body = b"".join(response)
-            if hasattr(response, "close"):
-                response.close()
-        finally:
-            profile.disable()
-        with self.lock:
-            self.pending.append(profile)
-            self.requests += 1
-            self.wall += time.perf_counter() - started
-            if len(self.pending) >= self.FOLD:
-                self._fold()
-        return [body]
-
-    def fold(self) -> None:
-        with self.lock:
-            self._fold()
-
-    def _fold(self) -> None:
-        if self.pid != os.getpid() or not self.pending:
-            return
-        for profile in self.pending:
-            if self.stats is None:
-                self.stats = pstats.Stats(profile)
-            else:
-                self.stats.add(profile)
-        self.pending = []
-        self.stats.dump_stats(self.folder / f"worker-{self.pid}.pstats")
-        (self.folder / f"worker-{self.pid}.json").write_text(
-            json.dumps({"requests": self.requests, "wall_s": self.wall})
-        )
-
-
-def _profiled_serve() -> None:
-    """``amity serve`` with every registration request profiled (``python -c`` entry; the
-    options are ``amity serve``'s)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import amity.wsgi
-    from amity.cli import main
-
-    amity.wsgi.application = _ProfilingApp(
-        amity.wsgi.application,
-        Path(os.environ["AMITY_BENCH_PROFILE_DIR"]),
-        os.environ.get("AMITY_BENCH_PROFILE_TIMER", "cpu"),
-    )
-    sys.exit(main(["serve", *sys.argv[1:]]))
-
-
-def _where(filename: str) -> str:
-    return filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
 
 
 def figure_profile(kind: str, ns: argparse.Namespace) -> dict:
@@ -1349,41 +1053,34 @@ def figure_profile(kind: str, ns: argparse.Namespace) -> dict:
             _load(server, warmup_id, registrants(ns.warmup, ns.seed, "pw"), ns.connections)
             _wait_quiet(label, ns)
             result = _load(server, activity_id, people, ns.connections)
-        files = sorted(folder.glob("worker-*.pstats"))
-        if not files:
-            raise BenchmarkError(f"the profiled workers wrote no profile\n{_tail(server.log)}")
-        stats = pstats.Stats(*map(str, files))
-        counts = [json.loads(f.with_suffix(".json").read_text()) for f in files]
-        requests = sum(c["requests"] for c in counts)
-    rows = []
-    for (filename, line, function), (_cc, calls, own, cumulative, _) in stats.stats.items():
-        rows.append(
-            {
-                "function": f"{_where(filename)}:{line}({function})",
-                "calls_per_request": round(calls / requests, 2),
-                "own_ms_per_request": round(own * 1000 / requests, 3),
-                "cumulative_ms_per_request": round(cumulative * 1000 / requests, 3),
-            }
-        )
-    top = ns.profile_top
+        summary = profile_summary(folder, ns.profile_top, tail(server.log))
     return {
         "database": kind,
         "timer": ns.profile_timer,
         "requests_sent": ns.warmup + len(people),
-        "requests_profiled": requests,
         "per_second_under_profiler": round(result.per_second, 1),
-        "wall_ms_per_request_under_profiler": round(
-            sum(c["wall_s"] for c in counts) * 1000 / requests, 2
-        ),
-        "profiled_ms_per_request": round(stats.total_tt * 1000 / requests, 2),
-        "top_own": sorted(rows, key=lambda r: r["own_ms_per_request"], reverse=True)[:top],
-        "top_cumulative": sorted(rows, key=lambda r: r["cumulative_ms_per_request"], reverse=True)[
-            :top
-        ],
+        **summary,
     }
 
 
 # --- report ---------------------------------------------------------------------------
+
+
+# The burst table: throughput, latency and the server's CPU time per registration (a
+# steadier guide than throughput on a shared machine), medians of the runs.
+BURST_HEADER = (
+    "database",
+    "reg/s",
+    "p50 ms",
+    "p95 ms",
+    "p99 ms",
+    "max ms",
+    "CPU ms",
+    "errors",
+    "checks",
+    "goal",
+)
+BURST_COLUMNS = (9, 7, 7, 7, 7, 7, 7, 6, 6, 5)
 
 
 def _print_report(results: dict, ns: argparse.Namespace) -> None:
@@ -1393,29 +1090,34 @@ def _print_report(results: dict, ns: argparse.Namespace) -> None:
             f"burst: {ns.registrations:,} registrations, {ns.connections} keep-alive connections, "
             f"{config}; medians of {ns.runs} runs"
         )
-        header = (
-            f"{'database':<9} {'reg/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-            f"{'max ms':>7} {'errors':>6} {'checks':>6} {'goal':>5}"
-        )
-        print(header)
-        print("-" * len(header))
+        rows = []
         for kind, figures in burst.items():
             m = figures["median"]
-            print(
-                f"{kind:<9} {m['per_second']:>7.1f} {m['p50_ms']:>7.1f} {m['p95_ms']:>7.1f} "
-                f"{m['p99_ms']:>7.1f} {m['max_ms']:>7.1f} {m['errors_total']:>6} "
-                f"{'ok' if m['all_checks_passed'] else 'WRONG':>6} "
-                f"{'met' if m['meets_goal'] else 'MISS':>5}"
+            rows.append(
+                [
+                    kind,
+                    m["per_second"],
+                    m["p50_ms"],
+                    m["p95_ms"],
+                    m["p99_ms"],
+                    m["max_ms"],
+                    m["server_cpu_ms_per_registration"],
+                    m["errors_total"],
+                    "ok" if m["all_checks_passed"] else "WRONG",
+                    "met" if m["meets_goal"] else "MISS",
+                ]
             )
+        print(report.table(BURST_COLUMNS, BURST_HEADER, rows))
+        for kind, figures in burst.items():
             per_run = ", ".join(
                 f"{r['per_second']}/s p99 {r['p99_ms']} ms" for r in figures["runs"]
             )
             queued = [r["queued_confirmations"] for r in figures["runs"]]
-            cpu = statistics.median(r["server_cpu_ms_per_registration"] for r in figures["runs"])
+            cpu = figures["median"]["server_cpu_ms_per_registration"]
             pg = statistics.median(r["postgres_cpu_ms_per_registration"] for r in figures["runs"])
             load = statistics.median(r["loadgen_cpu_ms_per_registration"] for r in figures["runs"])
             foreign = max(r["cpu"]["foreign_share"] for r in figures["runs"])
-            print(f"          runs: {per_run}; confirmations queued per run: {queued}")
+            print(f"{kind:<9} runs: {per_run}; confirmations queued per run: {queued}")
             print(
                 f"          CPU per registration: server {cpu} ms, PostgreSQL {pg} ms, "
                 f"load generator {load} ms; other programs at most {foreign:.0%} of the "
@@ -1473,7 +1175,7 @@ def _print_report(results: dict, ns: argparse.Namespace) -> None:
         print()
 
 
-def main(argv: list[str]) -> int:
+def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks registrations", description=__doc__.splitlines()[0]
     )
@@ -1539,12 +1241,16 @@ def main(argv: list[str]) -> int:
         parser.error("need 0 < --race-places < --race-racers and --race-places < --race-capacity")
     if not 0 < ns.kill_at < ns.mail_registrations:
         parser.error("--kill-at must be between 0 and --mail-registrations")
+    return ns
 
+
+def main(argv: list[str]) -> int:
+    ns = _arguments(argv)
     # A stop (SIGTERM) unwinds like an error, so that servers and workers are stopped and
     # the temporary database is dropped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results: dict = {}
-    code = _code_version()
+    code = report.code_version()
     started = time.perf_counter()
     try:
         for figure in [f for f in FIGURES if f in ns.figure]:
@@ -1553,18 +1259,18 @@ def main(argv: list[str]) -> int:
         if ns.profile:
             results["profile"] = {kind: figure_profile(kind, ns) for kind in ns.database[:1]}
     except BenchmarkError as error:
-        _log(f"benchmark failed: {error}")
+        log(f"benchmark failed: {error}")
         return 1
-    code_after = _code_version()
+    code_after = report.code_version()
     if code_after != code:
-        _log(f"the code changed while measuring: {code} -> {code_after}")
+        log(f"the code changed while measuring: {code} -> {code_after}")
     _print_report(results, ns)
     print(f"code: {code}" + ("" if code_after == code else f", then {code_after}"))
     print(
         json.dumps(
             {
                 "benchmark": "registrations",
-                "machine": {**_machine(), "memory_gb": _memory_gb()},
+                "machine": report.machine(),
                 "code": {"at_start": code, "at_end": code_after},
                 "settings": {
                     **{k: v for k, v in vars(ns).items() if k not in {"postgres"}},
@@ -1586,31 +1292,3 @@ def main(argv: list[str]) -> int:
     ) or any(not f["all_ok"] for f in results.get("race", {}).values())
     failed = failed or any(not f["ok"] for f in results.get("mail", {}).values())
     return 1 if failed else 0
-
-
-def _code_version() -> dict:
-    """The commit of the code measured, and whether amity/ differs from it."""
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "amity"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": "unknown", "amity_uncommitted_changes": None}
-    return {"commit": commit or "unknown", "amity_uncommitted_changes": bool(changed)}
-
-
-def _memory_gb() -> float:
-    with contextlib.suppress(OSError, ValueError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return round(int(line.split()[1]) / 2**20, 1)
-    return 0.0

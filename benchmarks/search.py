@@ -28,28 +28,28 @@ hits go to a table on stdout, then JSON of all figures; progress goes to stderr.
 """
 
 import argparse
-import contextlib
 import http.client
 import json
-import math
-import os
-import platform
 import random
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
-from benchmarks.feed import BenchmarkError, _amity, _env, _log, _run, _serving
+from benchmarks.harness import report
+from benchmarks.harness.servers import (
+    BenchmarkError,
+    call_entry,
+    django_setup,
+    fresh_database,
+    log,
+    print_result,
+    serving,
+)
 
-RESULT_MARK = "BENCHMARK-RESULT "
 GOAL_MS = 100.0
-MIGRATE_TIMEOUT_S = 600.0
 GENERATE_TIMEOUT_S = 3600.0
 
 # --- vocabulary: what the documents are written with, and what people search for ---------
@@ -102,10 +102,7 @@ def _chinese(rng: random.Random, words: int) -> str:
 
 def generate(documents: int, seed: int) -> dict:
     """Fill the migrated, empty database; return the logins' session keys and counts."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -203,7 +200,7 @@ def generate(documents: int, seed: int) -> dict:
                     partners=chosen,
                     upload=SimpleUploadedFile(f"document-{n + 1}.txt", body.encode()),
                 )
-        _log(f"  generated {min(first + batch, documents)} documents")
+        log(f"  generated {min(first + batch, documents)} documents")
     return {
         "documents": Document.objects.count(),
         "chinese": Document.objects.exclude(title_local="").count(),
@@ -217,16 +214,7 @@ def generate(documents: int, seed: int) -> dict:
 
 def _generate_entry() -> None:
     documents, seed = (int(arg) for arg in sys.argv[1:3])
-    print(RESULT_MARK + json.dumps(generate(documents, seed)), flush=True)
-
-
-def _python_entry(entry: str, args: list, env: dict, cwd: Path, timeout: float) -> dict:
-    code = f"from benchmarks.search import {entry}; {entry}()"
-    out = _run([sys.executable, "-c", code, *map(str, args)], env, cwd, timeout)
-    for line in reversed(out.splitlines()):
-        if line.startswith(RESULT_MARK):
-            return json.loads(line.removeprefix(RESULT_MARK))
-    raise BenchmarkError(f"{entry} printed no result:\n{out[-2000:]}")
+    print_result(generate(documents, seed))
 
 
 # --- queries --------------------------------------------------------------------------
@@ -306,57 +294,27 @@ def _check(kind: str, role: str, answer: Answer, path: str) -> None:
                 raise BenchmarkError(f"the partner contact got internal document {item['id']}")
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
-
-
-def _stats(samples: list[float]) -> dict:
-    return {
-        "n": len(samples),
-        "median_ms": _ms(statistics.median(samples)),
-        "p95_ms": _ms(_p95(samples)),
-        "max_ms": _ms(max(samples)),
-    }
-
-
-def _fresh_postgres(url: str) -> tuple[str, str]:
-    """Create a new database on the server of ``url``; return its URL and name."""
-    import psycopg
-
-    name = f"amity_bench_search_{secrets.token_hex(4)}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + quote(name))), name
-
-
-def _drop_postgres(url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def measure(ns: argparse.Namespace) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix="amity-bench-search-"))
-    env = _env(data_dir)
-    database, pg_name = "sqlite", None
-    if ns.database_url:
-        env["DATABASE_URL"], pg_name = _fresh_postgres(ns.database_url)
-        database = "postgresql"
-    try:
-        _log(f"[{database}] data folder {data_dir}; migrating …")
-        _run([*_amity(), "manage", "migrate", "--noinput"], env, data_dir, MIGRATE_TIMEOUT_S)
-        _log(f"[{database}] generating {ns.documents} documents …")
-        data = _python_entry(
-            "_generate_entry", [ns.documents, ns.seed], env, data_dir, GENERATE_TIMEOUT_S
+    kind = "postgres" if ns.database_url else "sqlite"
+    database = "postgresql" if ns.database_url else "sqlite"
+    with fresh_database(
+        kind,
+        database,
+        prefix="amity-bench-search-",
+        postgres_url=ns.database_url,
+        postgres_name=f"amity_bench_search_{secrets.token_hex(4)}",
+        keep=ns.keep,
+    ) as db:
+        log(f"[{database}] generating {ns.documents} documents …")
+        data = call_entry(
+            "benchmarks.search",
+            "_generate_entry",
+            [ns.documents, ns.seed],
+            db.env,
+            db.data_dir,
+            GENERATE_TIMEOUT_S,
         )
-        _log(
+        log(
             f"[{database}] generated in {data['seconds']} s: {data['documents']} documents "
             f"({data['chinese']} in Chinese), {data['index_rows']} index rows; "
             f"{data['visible_to_partner']} visible to the partner contact"
@@ -365,7 +323,7 @@ def measure(ns: argparse.Namespace) -> dict:
         workload = queries(ns.queries, ns.seed)
         samples: dict[tuple[str, str, str], list[float]] = {}
         hits: dict[tuple[str, str], list[int]] = {}
-        with _serving(env, data_dir, ns, 0) as server:
+        with serving(db.env, db.data_dir, workers=ns.workers, threads=ns.threads) as server:
             for q in workload[:10]:  # warm-up: imports, connections, caches
                 for role in ("office", "partner"):
                     _get(server.port, _page_path(q.text), sessions[role], ns.timeout)
@@ -377,36 +335,34 @@ def measure(ns: argparse.Namespace) -> dict:
                     _check(kind, role, answer, path)
                     samples.setdefault((kind, role, q.language), []).append(answer.seconds)
                     hits.setdefault((kind, role), []).append(_hits(kind, answer))
-                _log(f"[{database}] {kind}: {len(workload)} searches done")
-        by_kind = {
-            kind: _stats([s for key, values in samples.items() if key[0] == kind for s in values])
-            for kind in ("page", "api")
-        }
-        return {
-            "database": database,
-            "data": data,
-            "queries": len(workload),
-            "overall": by_kind,
-            "by_role_and_language": {
-                "/".join(key): _stats(values) for key, values in sorted(samples.items())
-            },
-            "hits_median": {
-                "/".join(key): statistics.median(values) for key, values in sorted(hits.items())
-            },
-            "zero_hit_share": {
-                "/".join(key): round(sum(1 for v in values if v == 0) / len(values), 2)
-                for key, values in sorted(hits.items())
-            },
-            "meets_goal": all(stats["median_ms"] < GOAL_MS for stats in by_kind.values()),
-        }
-    finally:
-        if ns.keep:
-            _log(f"[{database}] kept {data_dir}" + (f" and database {pg_name}" if pg_name else ""))
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
-            if pg_name:
-                with contextlib.suppress(Exception):
-                    _drop_postgres(ns.database_url, pg_name)
+                log(f"[{database}] {kind}: {len(workload)} searches done")
+    by_kind = {
+        kind: report.latency_ms(
+            [s for key, values in samples.items() if key[0] == kind for s in values]
+        )
+        for kind in ("page", "api")
+    }
+    return {
+        "database": database,
+        "data": data,
+        "queries": len(workload),
+        "overall": by_kind,
+        "by_role_and_language": {
+            "/".join(key): report.latency_ms(values) for key, values in sorted(samples.items())
+        },
+        "hits_median": {
+            "/".join(key): statistics.median(values) for key, values in sorted(hits.items())
+        },
+        "zero_hit_share": {
+            "/".join(key): round(sum(1 for v in values if v == 0) / len(values), 2)
+            for key, values in sorted(hits.items())
+        },
+        "meets_goal": all(stats["median_ms"] < GOAL_MS for stats in by_kind.values()),
+    }
+
+
+def _cells(stats: dict) -> list:
+    return [stats["n"], stats["median_ms"], stats["p95_ms"], stats["max_ms"]]
 
 
 def _print_report(result: dict) -> None:
@@ -415,17 +371,13 @@ def _print_report(result: dict) -> None:
         f"({result['data']['chinese']} in Chinese), {result['database']}, "
         f"{result['queries']} queries per endpoint; goal: median under {GOAL_MS:.0f} ms"
     )
-    print(f"{'endpoint/role/language':<26} {'n':>4} {'median':>8} {'p95':>8} {'max':>8}")
-    for name, stats in result["by_role_and_language"].items():
-        print(
-            f"{name:<26} {stats['n']:>4} {stats['median_ms']:>8.1f} {stats['p95_ms']:>8.1f} "
-            f"{stats['max_ms']:>8.1f}"
+    rows = [[name, *_cells(stats)] for name, stats in result["by_role_and_language"].items()]
+    rows += [[kind + " (all)", *_cells(stats)] for kind, stats in result["overall"].items()]
+    print(
+        report.table(
+            (26, 4, 8, 8, 8), ("endpoint/role/language", "n", "median", "p95", "max"), rows
         )
-    for kind, stats in result["overall"].items():
-        print(
-            f"{kind + ' (all)':<26} {stats['n']:>4} {stats['median_ms']:>8.1f} "
-            f"{stats['p95_ms']:>8.1f} {stats['max_ms']:>8.1f}"
-        )
+    )
     print(f"median hits: {result['hits_median']}; no hits: {result['zero_hit_share']}")
     print(f"meets the goal: {'yes' if result['meets_goal'] else 'NO'}")
 
@@ -453,7 +405,7 @@ def main(argv: list[str]) -> int:
         return 1
     print(
         json.dumps(
-            {"machine": platform.platform(), "cpus": os.cpu_count(), "results": results},
+            {"machine": report.machine(), "results": results},
             ensure_ascii=False,
             indent=1,
         )

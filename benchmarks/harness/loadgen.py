@@ -9,11 +9,12 @@ at most C requests are in flight.
 
     requests = [post_json("127.0.0.1", port, "/api/…", {...}), …]
     result = asyncio.run(run("127.0.0.1", port, requests, connections=64))
+
+Percentiles of the latencies: ``benchmarks.harness.report.percentile``.
 """
 
 import asyncio
 import json
-import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -71,12 +72,6 @@ class Result:
             rates.append(round(count / (end - previous), 1) if end > previous else 0.0)
             previous = end
         return rates
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 class _Closed(Exception):
