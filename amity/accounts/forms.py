@@ -4,6 +4,7 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from amity.core.emails import email_queue
+from amity.core.forms import AmityForm
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
@@ -24,7 +25,7 @@ class QueuedPasswordResetForm(PasswordResetForm):
         email_queue(to=[to_email], subject=subject, body=body)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(AmityForm):
     name = forms.CharField(
         label=_("What is this token for?"),
         max_length=100,

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.widgets import IsoDateInput
 from amity.directory.models import (
     Department,
     Experience,
@@ -14,7 +16,7 @@ from amity.directory.models import (
 )
 
 
-class InstitutionFilterForm(forms.Form):
+class InstitutionFilterForm(AmityForm):
     q = forms.CharField(label=_("Search"), required=False)
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *InstitutionKind.choices]
@@ -33,7 +35,7 @@ class InstitutionFilterForm(forms.Form):
         )
 
 
-class PersonFilterForm(forms.Form):
+class PersonFilterForm(AmityForm):
     q = forms.CharField(label=_("Search"), required=False)
     institution = forms.ModelChoiceField(
         label=_("Institution"),
@@ -66,7 +68,7 @@ class PersonFilterForm(forms.Form):
         )
 
 
-class InstitutionForm(forms.ModelForm):
+class InstitutionForm(AmityModelForm):
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
@@ -85,19 +87,19 @@ class InstitutionForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "partner_since": forms.DateInput(attrs={"type": "date"}),
+            "partner_since": IsoDateInput(),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
 
 
-class DepartmentForm(forms.ModelForm):
+class DepartmentForm(AmityModelForm):
     class Meta:
         model = Department
         fields = ["name", "name_local", "slug", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(AmityModelForm):
     class Meta:
         model = Person
         fields = [
@@ -138,7 +140,7 @@ class PersonForm(forms.ModelForm):
                 self.initial.setdefault("department", coordinated_department)
 
 
-class ExperienceForm(forms.ModelForm):
+class ExperienceForm(AmityModelForm):
     class Meta:
         model = Experience
         fields = [
@@ -152,13 +154,13 @@ class ExperienceForm(forms.ModelForm):
         ]
 
 
-class MembershipForm(forms.ModelForm):
+class MembershipForm(AmityModelForm):
     class Meta:
         model = Membership
         fields = ["society", "role", "since", "until"]
         widgets = {
-            "since": forms.DateInput(attrs={"type": "date"}),
-            "until": forms.DateInput(attrs={"type": "date"}),
+            "since": IsoDateInput(),
+            "until": IsoDateInput(),
         }
 
     def __init__(self, *args, **kwargs):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from amity.accounts.models import User
 from amity.directory.models import Department, Experience, Institution, Membership, Person
 from amity.directory.permissions import (
     departments_visible_to,
@@ -31,7 +32,7 @@ class PersonFilters:
     abroad: bool = False
 
 
-def institution_list(*, user, filters: InstitutionFilters) -> QuerySet[Institution]:
+def institution_list(*, user: User, filters: InstitutionFilters) -> QuerySet[Institution]:
     qs = institutions_visible_to(user).annotate(people_count=Count("people", distinct=True))
     if filters.q:
         qs = qs.filter(
@@ -49,14 +50,14 @@ def institution_list(*, user, filters: InstitutionFilters) -> QuerySet[Instituti
     return qs.order_by("name")
 
 
-def institution_countries(*, user) -> list[str]:
+def institution_countries(*, user: User) -> list[str]:
     """Country codes that occur among the institutions the user can see, for the filter."""
     return sorted(
         institutions_visible_to(user).order_by().values_list("country", flat=True).distinct()
     )
 
 
-def person_list(*, user, filters: PersonFilters) -> QuerySet[Person]:
+def person_list(*, user: User, filters: PersonFilters) -> QuerySet[Person]:
     qs = people_visible_to(user).with_directory_relations()
     if filters.q:
         terms = filters.q.split()
@@ -99,7 +100,7 @@ def _local_full_name_matches(term: str) -> list[int]:
     return [pk for pk, family, given in candidates if term in f"{family}{given}"]
 
 
-def department_list(*, user) -> QuerySet[Department]:
+def department_list(*, user: User) -> QuerySet[Department]:
     return departments_visible_to(user).annotate(people_count=Count("people")).order_by("name")
 
 
@@ -111,7 +112,7 @@ def person_detail_relations(person: Person) -> dict:
     }
 
 
-def institution_people(*, user, institution: Institution) -> QuerySet[Person]:
+def institution_people(*, user: User, institution: Institution) -> QuerySet[Person]:
     return (
         people_visible_to(user)
         .filter(institution=institution)
@@ -120,7 +121,7 @@ def institution_people(*, user, institution: Institution) -> QuerySet[Person]:
     )
 
 
-def society_members(*, user, society: Institution) -> QuerySet[Membership]:
+def society_members(*, user: User, society: Institution) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(society=society, person__in=people_visible_to(user))
         .select_related("person", "person__institution")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from amity.accounts.models import User
 from amity.core.services import save_validated
 from amity.directory.models import (
     Department,
@@ -68,7 +69,7 @@ def person_save(
 
 
 @transaction.atomic
-def person_link_user(*, person: Person, user) -> Person:
+def person_link_user(*, person: Person, user: User) -> Person:
     """Make ``user`` the login of ``person`` (a login belongs to one person)."""
     Person.objects.filter(user=user).exclude(pk=person.pk).update(user=None)
     person.user = user

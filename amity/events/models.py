@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amity.core.bilingual import in_other_language, in_reader_language
 from amity.directory.models import Department, Institution, Language, Person, TimeZoneField
 
 
@@ -97,10 +98,20 @@ class Activity(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
 
     def get_absolute_url(self) -> str:
         return reverse("events:activity_detail", args=[self.pk])
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language (the English one if no Chinese is stored)."""
+        return in_reader_language(self.title, self.title_local)
+
+    @property
+    def other_title(self) -> str:
+        """The title in the other language, shown beside ``display_title`` on its page."""
+        return in_other_language(self.title, self.title_local)
 
     def get_feed_url(self) -> str:
         return reverse("events:activity_feed", args=[self.uid])
@@ -259,7 +270,7 @@ class Session(models.Model):
 
     @property
     def display_title(self) -> str:
-        return self.title or self.activity.title
+        return self.title or self.activity.display_title
 
 
 class SpeakerRole(models.TextChoices):

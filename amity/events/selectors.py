@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from amity.accounts.models import User
 from amity.directory.models import Institution, Person
 from amity.events import timing
 from amity.events.models import Activity, Attendance, Participation, Session, SessionSpeaker
@@ -38,7 +39,11 @@ def filter_activities(qs: QuerySet[Activity], filters: AgendaFilters) -> QuerySe
 
 
 def agenda_sessions(
-    *, user, filters: AgendaFilters, start: datetime | None = None, end: datetime | None = None
+    *,
+    user: User,
+    filters: AgendaFilters,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> QuerySet[Session]:
     """Sessions of the activities the user may see, in time order; by default the ones
     not yet over."""
@@ -64,7 +69,7 @@ class Day:
     sessions: list[Session] = field(default_factory=list)
 
 
-def month_grid(*, user, filters: AgendaFilters, year: int, month: int) -> list[list[Day]]:
+def month_grid(*, user: User, filters: AgendaFilters, year: int, month: int) -> list[list[Day]]:
     """Weeks (Monday first) of the month in the viewer's zone, each day with its sessions."""
     zone = timezone.get_current_timezone()
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -79,7 +84,7 @@ def month_grid(*, user, filters: AgendaFilters, year: int, month: int) -> list[l
     return [[days[d] for d in week] for week in weeks]
 
 
-def week_days(*, user, filters: AgendaFilters, monday: date) -> list[Day]:
+def week_days(*, user: User, filters: AgendaFilters, monday: date) -> list[Day]:
     zone = timezone.get_current_timezone()
     start = datetime.combine(monday, time.min, zone)
     end = start + timedelta(days=7)
@@ -165,7 +170,7 @@ def site_times(
     return sorted(result, key=lambda s: (s.local.utcoffset(), s.name))
 
 
-def personal_activities(*, user) -> QuerySet[Activity]:
+def personal_activities(*, user: User) -> QuerySet[Activity]:
     """What a person takes part in: as participant or speaker, and for a coordinator the
     activities of their department."""
     person = user.person

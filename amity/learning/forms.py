@@ -2,11 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.widgets import IsoDateInput
 from amity.directory.models import Department, Institution, PartnershipStatus, Person
 from amity.learning.models import Audience, CourseCompletion, ExternalCourse
 
 
-class CourseFilterForm(forms.Form):
+class CourseFilterForm(AmityForm):
     q = forms.CharField(label=_("Search"), required=False)
     audience = forms.ChoiceField(
         label=_("Audience"), required=False, choices=[("", _("Everyone")), *Audience.choices]
@@ -27,7 +29,7 @@ class CourseFilterForm(forms.Form):
         ]
 
 
-class CourseForm(forms.ModelForm):
+class CourseForm(AmityModelForm):
     url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
 
     class Meta:
@@ -69,14 +71,14 @@ class CourseForm(forms.ModelForm):
             self.fields["recommended_by"].empty_label = None
 
 
-class CompletionForm(forms.ModelForm):
+class CompletionForm(AmityModelForm):
     """ "I completed this": the date and an optional note; the course and the person come
     from the page and the login."""
 
     class Meta:
         model = CourseCompletion
         fields = ["completed_on", "note"]
-        widgets = {"completed_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"completed_on": IsoDateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from amity.accounts.models import User
 from amity.directory.models import Person
 from amity.learning.models import AUDIENCE_FIELDS, CourseCompletion, ExternalCourse, audience_q
 from amity.learning.permissions import courses_visible_to
@@ -18,7 +19,7 @@ class CourseFilters:
     provider: str = ""
 
 
-def course_list(*, user, filters: CourseFilters) -> QuerySet[ExternalCourse]:
+def course_list(*, user: User, filters: CourseFilters) -> QuerySet[ExternalCourse]:
     """The catalogue: every search term must match the title (in either language), the
     provider, the description or the recommending person's name."""
     qs = courses_visible_to(user)
@@ -45,7 +46,7 @@ def course_list(*, user, filters: CourseFilters) -> QuerySet[ExternalCourse]:
     )
 
 
-def course_providers(*, user) -> list[str]:
+def course_providers(*, user: User) -> list[str]:
     """Provider names that occur among the courses the user can see, for the filter."""
     return sorted(courses_visible_to(user).order_by().values_list("provider", flat=True).distinct())
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amity.core.editing import changes_saved, edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import coordinated_department, departments_visible_to
 from amity.learning import permissions, selectors, services
@@ -76,21 +77,13 @@ def course_detail(request, pk: int):
     return _detail_page(request, permissions.get_course_for_user(request.user, pk))
 
 
-def _course_form_page(request, course: ExternalCourse | None):
+def _course_form(request, course: ExternalCourse | None) -> CourseForm:
     department = coordinated_department(request.user)
-    form = CourseForm(request.POST or None, instance=course, coordinated_department=department)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "languages"}
-        if course is None:
-            saved = services.course_create(fields=fields, languages=form.cleaned_data["languages"])
-            messages.success(request, _("“%s” was added to the catalogue.") % saved)
-        else:
-            saved = services.course_update(
-                course=course, fields=fields, languages=form.cleaned_data["languages"]
-            )
-            messages.success(request, _("Changes to “%s” were saved.") % saved)
-        return redirect(saved)
-    return render(request, "learning/course_form.html", {"form": form, "course": course})
+    return CourseForm(request.POST or None, instance=course, coordinated_department=department)
+
+
+def _course_fields(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k != "languages"}
 
 
 @login_required
@@ -98,13 +91,32 @@ def _course_form_page(request, course: ExternalCourse | None):
 def course_create(request):
     if not permissions.can_add_courses(request.user):
         raise PermissionDenied
-    return _course_form_page(request, None)
+    return edit_page(
+        request,
+        form=_course_form(request, None),
+        save=lambda data: services.course_create(
+            fields=_course_fields(data), languages=data["languages"]
+        ),
+        template="learning/course_form.html",
+        context={"course": None},
+        success_message=lambda course: _("“%s” was added to the catalogue.") % course,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def course_edit(request, pk: int):
-    return _course_form_page(request, permissions.get_course_for_edit(request.user, pk))
+    course = permissions.get_course_for_edit(request.user, pk)
+    return edit_page(
+        request,
+        form=_course_form(request, course),
+        save=lambda data: services.course_update(
+            course=course, fields=_course_fields(data), languages=data["languages"]
+        ),
+        template="learning/course_form.html",
+        context={"course": course},
+        success_message=changes_saved,
+    )
 
 
 @login_required

@@ -1,11 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.widgets import IsoDateInput
 from amity.directory.models import Department, Institution, PartnershipStatus, Person
 from amity.plans.models import ExchangePlan, PlanStatus
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(AmityForm):
     q = forms.CharField(label=_("Search"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *PlanStatus.choices]
@@ -22,7 +24,7 @@ class PlanFilterForm(forms.Form):
         self.fields["department"].queryset = departments
 
 
-class PlanForm(forms.ModelForm):
+class PlanForm(AmityModelForm):
     class Meta:
         model = ExchangePlan
         fields = [
@@ -36,7 +38,7 @@ class PlanForm(forms.ModelForm):
             "notes",
         ]
         widgets = {
-            "target_start": forms.DateInput(attrs={"type": "date"}),
+            "target_start": IsoDateInput(),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from amity.accounts.models import User
 from amity.plans.models import ExchangePlan, PlanStatus
 from amity.plans.permissions import plans_visible_to
 
@@ -23,7 +24,7 @@ STATUS_ORDER = Case(
 )
 
 
-def plan_list(*, user, filters: PlanFilters) -> QuerySet[ExchangePlan]:
+def plan_list(*, user: User, filters: PlanFilters) -> QuerySet[ExchangePlan]:
     qs = plans_visible_to(user)
     for term in filters.q.split():
         qs = qs.filter(
@@ -41,7 +42,7 @@ def plan_list(*, user, filters: PlanFilters) -> QuerySet[ExchangePlan]:
     )
 
 
-def plan_status_counts(*, user, department: int | None = None) -> list[dict]:
+def plan_status_counts(*, user: User, department: int | None = None) -> list[dict]:
     """How many plans the user can see are at each status, in status order (zeros too)."""
     qs = plans_visible_to(user)
     if department:

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from amity.core.editing import changes_saved, edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import coordinated_department, departments_visible_to
 from amity.plans import permissions, selectors, services
@@ -54,26 +55,11 @@ def plan_detail(request, pk: int):
     )
 
 
-def _plan_form_page(request, plan: ExchangePlan | None):
+# Rules on what the form does not show (e.g. the linked activity) come back from the
+# model's own validation; edit_page puts them on the form.
+def _plan_form(request, plan: ExchangePlan | None) -> PlanForm:
     department = coordinated_department(request.user)
-    form = PlanForm(request.POST or None, instance=plan, coordinated_department=department)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if plan is None:
-                saved = services.plan_create(fields=form.cleaned_data)
-            else:
-                saved = services.plan_update(plan=plan, fields=form.cleaned_data)
-        except ValidationError as error:
-            # Rules on what the form does not show (e.g. the linked activity) come back
-            # from the model's own validation.
-            form.add_error(None, error)
-        else:
-            if plan is None:
-                messages.success(request, _("The plan “%s” was added.") % saved)
-            else:
-                messages.success(request, _("Changes to “%s” were saved.") % saved)
-            return redirect(saved)
-    return render(request, "plans/plan_form.html", {"form": form, "plan": plan})
+    return PlanForm(request.POST or None, instance=plan, coordinated_department=department)
 
 
 @login_required
@@ -81,13 +67,28 @@ def _plan_form_page(request, plan: ExchangePlan | None):
 def plan_create(request):
     if not permissions.can_add_plans(request.user):
         raise PermissionDenied
-    return _plan_form_page(request, None)
+    return edit_page(
+        request,
+        form=_plan_form(request, None),
+        save=lambda data: services.plan_create(fields=data),
+        template="plans/plan_form.html",
+        context={"plan": None},
+        success_message=lambda plan: _("The plan “%s” was added.") % plan,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_edit(request, pk: int):
-    return _plan_form_page(request, permissions.get_plan_for_edit(request.user, pk))
+    plan = permissions.get_plan_for_edit(request.user, pk)
+    return edit_page(
+        request,
+        form=_plan_form(request, plan),
+        save=lambda data: services.plan_update(plan=plan, fields=data),
+        template="plans/plan_form.html",
+        context={"plan": plan},
+        success_message=changes_saved,
+    )
 
 
 @login_required

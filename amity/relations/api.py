@@ -10,10 +10,9 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from amity.api.paging import Pages
-from amity.api.schemas import ErrorOut, Id, InstitutionRef
-from amity.core.schemas import FilterSchema
+from amity.core.schemas import ErrorOut, FilterSchema, Id, Pages
 from amity.directory.permissions import get_institution_for_user
+from amity.directory.schemas import InstitutionRef
 from amity.relations import permissions, selectors
 
 router = Router(tags=["relations"])

@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.widgets import IsoDateInput
 from amity.directory.models import Institution, InstitutionKind, PartnershipStatus, Person
 from amity.relations.models import (
     Agreement,
@@ -14,7 +16,7 @@ from amity.relations.models import (
 )
 from amity.relations.uploads import check_upload
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = IsoDateInput()
 
 
 def _partners():
@@ -39,7 +41,7 @@ class FileField(forms.FileField):
         return upload
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(AmityForm):
     q = forms.CharField(label=_("Search"), required=False)
     institution = forms.ModelChoiceField(
         label=_("Partner"),
@@ -57,7 +59,7 @@ class AgreementFilterForm(forms.Form):
         self.fields["institution"].queryset = institutions
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(AmityModelForm):
     upload = FileField(label=_("Signed copy"))
 
     class Meta:
@@ -96,14 +98,14 @@ def _text_widgets() -> dict:
     }
 
 
-class TemplateForm(forms.ModelForm):
+class TemplateForm(AmityModelForm):
     class Meta:
         model = LetterTemplate
         fields = ["name", "subject_zh", "body_zh", "subject_en", "body_en"]
         widgets = _text_widgets()
 
 
-class RecipientListForm(forms.ModelForm):
+class RecipientListForm(AmityModelForm):
     class Meta:
         model = RecipientList
         fields = ["name", "description", "people"]
@@ -124,7 +126,7 @@ class RecipientListForm(forms.ModelForm):
         )
 
 
-class CampaignForm(forms.ModelForm):
+class CampaignForm(AmityModelForm):
     countries = forms.MultipleChoiceField(
         label=_("Countries"),
         required=False,
@@ -184,7 +186,7 @@ class CampaignForm(forms.ModelForm):
         )
 
 
-class ReplyForm(forms.ModelForm):
+class ReplyForm(AmityModelForm):
     upload = FileField(label=_("Scan of the reply"))
 
     class Meta:
@@ -193,7 +195,7 @@ class ReplyForm(forms.ModelForm):
         widgets = {"received_on": DATE, "summary": forms.Textarea(attrs={"rows": 4})}
 
 
-class IncomingLetterForm(forms.ModelForm):
+class IncomingLetterForm(AmityModelForm):
     upload = FileField(label=_("Scan of the letter"))
 
     class Meta:

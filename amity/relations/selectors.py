@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, Min, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from amity.accounts.models import User
 from amity.directory.models import Institution, PartnershipStatus, Person
 from amity.events.models import Activity, SessionStatus
 from amity.events.permissions import activities_visible_to
@@ -37,7 +38,7 @@ class AgreementFilters:
     expiring_before: date | None = None
 
 
-def agreement_list(*, user, filters: AgreementFilters) -> QuerySet[Agreement]:
+def agreement_list(*, user: User, filters: AgreementFilters) -> QuerySet[Agreement]:
     qs = permissions.agreements_visible_to(user).with_state()
     if filters.q:
         qs = qs.filter(Q(title__icontains=filters.q) | Q(scope__icontains=filters.q))
@@ -59,7 +60,7 @@ def _partners_prefetch() -> Prefetch:
 # --- letters and campaigns ---------------------------------------------------------------
 
 
-def campaign_list(*, user) -> QuerySet[Campaign]:
+def campaign_list(*, user: User) -> QuerySet[Campaign]:
     return (
         permissions.campaigns_visible_to(user)
         .annotate(letter_count=Count("letters"))
@@ -167,7 +168,7 @@ def campaign_letters(campaign: Campaign) -> QuerySet[Letter]:
 
 
 def letter_list(
-    *, user, institution: int | None = None, campaign: int | None = None
+    *, user: User, institution: int | None = None, campaign: int | None = None
 ) -> QuerySet[Letter]:
     qs = permissions.letters_visible_to(user).select_related(
         "email", "institution", "person", "campaign"
@@ -179,7 +180,7 @@ def letter_list(
     return qs.order_by("-created_at", "pk")
 
 
-def letter_replies(*, user, letter: Letter) -> list[Reply]:
+def letter_replies(*, user: User, letter: Letter) -> list[Reply]:
     return list(permissions.replies_visible_to(user).filter(letter=letter))
 
 
@@ -213,7 +214,7 @@ def _sort_key(entry: TimelineEntry) -> tuple:
     return (entry.day, entry.kind, entry.title)
 
 
-def partner_agreements(*, user, institution: Institution) -> list[Agreement]:
+def partner_agreements(*, user: User, institution: Institution) -> list[Agreement]:
     return list(
         permissions.agreements_visible_to(user)
         .with_state()
@@ -222,7 +223,7 @@ def partner_agreements(*, user, institution: Institution) -> list[Agreement]:
     )
 
 
-def partner_activities(*, user, institution: Institution) -> list[Activity]:
+def partner_activities(*, user: User, institution: Institution) -> list[Activity]:
     """Activities done with the institution (as a partner, or with its people taking
     part) that the user may see, with their first start and last end."""
     together = Activity.objects.filter(
@@ -240,13 +241,13 @@ def partner_activities(*, user, institution: Institution) -> list[Activity]:
     )
 
 
-def partner_letters(*, user, institution: Institution) -> list[Letter]:
+def partner_letters(*, user: User, institution: Institution) -> list[Letter]:
     return list(
         letter_list(user=user, institution=institution.pk).annotate(reply_count=Count("replies"))
     )
 
 
-def partner_replies(*, user, institution: Institution) -> list[Reply]:
+def partner_replies(*, user: User, institution: Institution) -> list[Reply]:
     return list(
         permissions.replies_visible_to(user)
         .filter(letter__institution=institution)
@@ -255,7 +256,7 @@ def partner_replies(*, user, institution: Institution) -> list[Reply]:
     )
 
 
-def partner_incoming_letters(*, user, institution: Institution) -> list[IncomingLetter]:
+def partner_incoming_letters(*, user: User, institution: Institution) -> list[IncomingLetter]:
     return list(
         permissions.incoming_letters_visible_to(user)
         .filter(institution=institution)
@@ -263,7 +264,7 @@ def partner_incoming_letters(*, user, institution: Institution) -> list[Incoming
     )
 
 
-def partner_documents(*, user, institution: Institution) -> list:
+def partner_documents(*, user: User, institution: Institution) -> list:
     """The shared documents the user may see that are shared with the institution, from
     the sharing app (an empty list until it is installed)."""
     try:
@@ -273,7 +274,7 @@ def partner_documents(*, user, institution: Institution) -> list:
     return list(shared_with_institution(user=user, institution=institution))
 
 
-def _document_entry(document) -> TimelineEntry | None:
+def _document_entry(document: Model) -> TimelineEntry | None:
     when = getattr(document, "updated_at", None) or getattr(document, "created_at", None)
     if when is None:
         return None
@@ -320,7 +321,7 @@ def _activity_entry(activity: Activity, now: datetime) -> TimelineEntry:
     return TimelineEntry(
         kind="activity",
         day=_local_day(start),
-        title=activity.title,
+        title=activity.display_title,
         url=activity.get_absolute_url(),
         what=activity.get_kind_display(),
         state=activity.status,
@@ -397,7 +398,7 @@ def build_timeline(
 
 
 def partner_timeline(
-    *, user, institution: Institution, kinds: list[str] | None = None
+    *, user: User, institution: Institution, kinds: list[str] | None = None
 ) -> list[TimelineEntry]:
     """The partner's timeline as ``user`` may see it: only ``kinds`` (all by default),
     reading only what those kinds need."""
@@ -409,7 +410,7 @@ def _wanted(kinds: list[str] | None) -> list[str]:
     return [k for k in TIMELINE_KINDS if k in (kinds or TIMELINE_KINDS)] or TIMELINE_KINDS
 
 
-def _sources(*, user, institution: Institution, kinds: list[str]) -> dict[str, list]:
+def _sources(*, user: User, institution: Institution, kinds: list[str]) -> dict[str, list]:
     sources: dict[str, list] = {}
     if "agreement" in kinds:
         sources["agreements"] = partner_agreements(user=user, institution=institution)
@@ -424,7 +425,7 @@ def _sources(*, user, institution: Institution, kinds: list[str]) -> dict[str, l
     return sources
 
 
-def partner_page(*, user, institution: Institution, kinds: list[str] | None = None) -> dict:
+def partner_page(*, user: User, institution: Institution, kinds: list[str] | None = None) -> dict:
     """What the partner page shows besides the directory's own fields: agreements,
     activities (upcoming and past), letters sent and received, documents shared, and the
     timeline of all of them (only ``kinds`` in the timeline, when given). A fixed number

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from amity.accounts.models import User
 from amity.core.emails import email_queue
 from amity.core.services import save_validated
 from amity.directory.models import Institution, Person
@@ -36,7 +37,9 @@ from amity.relations.uploads import check_upload
 MAX_SUBJECT = 300
 
 
-def _save_with_file(obj: AttachedFile, fields: Mapping[str, Any], upload: UploadedFile | None):
+def _save_with_file(
+    obj: AttachedFile, fields: Mapping[str, Any], upload: UploadedFile | None
+) -> None:
     """Validate ``obj`` with ``fields``, then check ``upload`` (size, type by content) and
     keep it under a random name, then save. Nothing is written when either check fails.
     A replaced file is removed once the change is committed."""
@@ -76,7 +79,7 @@ def agreement_create(
     fields: Mapping[str, Any],
     partners: Iterable[Institution],
     file: UploadedFile | None = None,
-    user=None,
+    user: User | None = None,
 ) -> Agreement:
     """A new agreement with its partners and signed file; an active one with an expiry
     date gets its reminder tasks queued."""
@@ -116,7 +119,7 @@ def agreement_update(
 
 @transaction.atomic
 def template_save(
-    *, template: LetterTemplate | None, fields: Mapping[str, Any], user=None
+    *, template: LetterTemplate | None, fields: Mapping[str, Any], user: User | None = None
 ) -> LetterTemplate:
     """Create or change a letter template; unknown placeholders are refused by name."""
     if template is None:
@@ -148,7 +151,7 @@ def _refuse_if_sent(campaign: Campaign) -> None:
 
 
 @transaction.atomic
-def campaign_create(*, fields: Mapping[str, Any], user=None) -> Campaign:
+def campaign_create(*, fields: Mapping[str, Any], user: User | None = None) -> Campaign:
     campaign = Campaign(created_by=user if user and user.is_authenticated else None)
     return save_validated(campaign, fields)
 
@@ -183,7 +186,7 @@ def _pdf_name(letter: Letter) -> str:
 
 
 @transaction.atomic
-def campaign_send(*, campaign: Campaign, user=None) -> SendOutcome:
+def campaign_send(*, campaign: Campaign, user: User | None = None) -> SendOutcome:
     """Send the campaign: for every recipient, one ``Letter`` rendered in their language
     and (by email) one queued ``OutboundEmail``, with the letter as a PDF on letterhead
     attached when the campaign says so — all in this one transaction, so either every
@@ -260,7 +263,11 @@ def campaign_send(*, campaign: Campaign, user=None) -> SendOutcome:
 
 @transaction.atomic
 def reply_record(
-    *, letter: Letter, fields: Mapping[str, Any], file: UploadedFile | None = None, user=None
+    *,
+    letter: Letter,
+    fields: Mapping[str, Any],
+    file: UploadedFile | None = None,
+    user: User | None = None,
 ) -> Reply:
     """Record a partner's reply to one of our letters (date, summary, optional scan)."""
     reply = Reply(letter=letter, recorded_by=user if user and user.is_authenticated else None)
@@ -273,7 +280,7 @@ def incoming_letter_record(
     institution: Institution,
     fields: Mapping[str, Any],
     file: UploadedFile | None = None,
-    user=None,
+    user: User | None = None,
 ) -> IncomingLetter:
     """Log a letter received from a partner that answers none of ours."""
     if institution.is_home:

@@ -6,9 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from amity.core.editing import edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import get_institution_for_user, institutions_visible_to
 from amity.relations import permissions, placeholders, selectors, services
@@ -21,20 +23,17 @@ from amity.relations.forms import (
     ReplyForm,
     TemplateForm,
 )
-from amity.relations.models import AttachedFile, Campaign, LetterTemplate, RecipientList
+from amity.relations.models import (
+    Agreement,
+    AttachedFile,
+    Campaign,
+    LetterTemplate,
+    RecipientList,
+)
 from amity.relations.pdf import letters_pdf
 
 PAGE_SIZE = 50
 PREVIEW_PAGE_SIZE = 20
-
-
-def _form_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _file_response(obj: AttachedFile) -> FileResponse:
@@ -95,33 +94,31 @@ def agreement_detail(request, pk: int):
     )
 
 
-def _agreement_form_page(request, agreement):
+def _agreement_form_page(request, agreement: Agreement | None):
     form = AgreementForm(request.POST or None, request.FILES or None, instance=agreement)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if agreement is None:
-                saved = services.agreement_create(
-                    fields=form.service_fields(),
-                    partners=form.cleaned_data["partners"],
-                    file=form.cleaned_data.get("upload"),
-                    user=request.user,
-                )
-            else:
-                saved = services.agreement_update(
-                    agreement=agreement,
-                    fields=form.service_fields(),
-                    partners=form.cleaned_data["partners"],
-                    file=form.cleaned_data.get("upload"),
-                )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The agreement “%s” was saved.") % saved)
-            return redirect(saved)
-    return render(
+
+    def save(data: dict) -> Agreement:
+        if agreement is None:
+            return services.agreement_create(
+                fields=form.service_fields(),
+                partners=data["partners"],
+                file=data.get("upload"),
+                user=request.user,
+            )
+        return services.agreement_update(
+            agreement=agreement,
+            fields=form.service_fields(),
+            partners=data["partners"],
+            file=data.get("upload"),
+        )
+
+    return edit_page(
         request,
-        "relations/agreement_form.html",
-        {"form": form, "agreement": agreement, "section": "agreements"},
+        form=form,
+        save=save,
+        template="relations/agreement_form.html",
+        context={"agreement": agreement, "section": "agreements"},
+        success_message=lambda saved: _("The agreement “%s” was saved.") % saved,
     )
 
 
@@ -173,31 +170,25 @@ def _campaign_form_page(request, campaign: Campaign | None):
         if template:
             initial = services.campaign_from_template(template)
     form = CampaignForm(request.POST or None, instance=campaign, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
+
+    def save(data: dict) -> Campaign:
+        fields = dict(data)
         if campaign is None and initial.get("template"):
             fields["template"] = initial["template"]
-        try:
-            if campaign is None:
-                saved = services.campaign_create(fields=fields, user=request.user)
-            else:
-                saved = services.campaign_update(campaign=campaign, fields=fields)
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(
-                request, _("“%s” was saved. Check each letter before sending.") % saved
-            )
-            return redirect("relations:campaign_preview", saved.pk)
-    return render(
+        if campaign is None:
+            return services.campaign_create(fields=fields, user=request.user)
+        return services.campaign_update(campaign=campaign, fields=fields)
+
+    return edit_page(
         request,
-        "relations/campaign_form.html",
-        {
-            "form": form,
-            "campaign": campaign,
-            "placeholders": placeholders.KNOWN,
-            "section": "letters",
-        },
+        form=form,
+        save=save,
+        template="relations/campaign_form.html",
+        context={"campaign": campaign, "placeholders": placeholders.KNOWN, "section": "letters"},
+        success_message=lambda saved: (
+            _("“%s” was saved. Check each letter before sending.") % saved
+        ),
+        redirect_to=lambda saved: reverse("relations:campaign_preview", args=[saved.pk]),
     )
 
 
@@ -339,25 +330,19 @@ def letter_pdf(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def reply_create(request, pk: int):
     letter = permissions.get_letter_for_reply(request.user, pk)
-    form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "upload"}
-        try:
-            services.reply_record(
-                letter=letter,
-                fields=fields,
-                file=form.cleaned_data.get("upload"),
-                user=request.user,
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The reply was recorded."))
-            return redirect(letter)
-    return render(
+    return edit_page(
         request,
-        "relations/reply_form.html",
-        {"form": form, "letter": letter, "section": "letters"},
+        form=ReplyForm(request.POST or None, request.FILES or None),
+        save=lambda data: services.reply_record(
+            letter=letter,
+            fields={k: v for k, v in data.items() if k != "upload"},
+            file=data.get("upload"),
+            user=request.user,
+        ),
+        template="relations/reply_form.html",
+        context={"letter": letter, "section": "letters"},
+        success_message=lambda reply: _("The reply was recorded."),
+        redirect_to=lambda reply: letter,
     )
 
 
@@ -372,25 +357,21 @@ def reply_file(request, pk: int):
 def incoming_create(request, pk: int):
     institution = get_institution_for_user(request.user, pk)
     permissions.require_letter_writer(request.user)
-    form = IncomingLetterForm(request.POST or None, request.FILES or None, institution=institution)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "upload"}
-        try:
-            services.incoming_letter_record(
-                institution=institution,
-                fields=fields,
-                file=form.cleaned_data.get("upload"),
-                user=request.user,
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The letter received was logged."))
-            return redirect(institution)
-    return render(
+    return edit_page(
         request,
-        "relations/incoming_form.html",
-        {"form": form, "institution": institution, "section": "letters"},
+        form=IncomingLetterForm(
+            request.POST or None, request.FILES or None, institution=institution
+        ),
+        save=lambda data: services.incoming_letter_record(
+            institution=institution,
+            fields={k: v for k, v in data.items() if k != "upload"},
+            file=data.get("upload"),
+            user=request.user,
+        ),
+        template="relations/incoming_form.html",
+        context={"institution": institution, "section": "letters"},
+        success_message=lambda letter: _("The letter received was logged."),
+        redirect_to=lambda letter: institution,
     )
 
 
@@ -414,26 +395,14 @@ def template_list(request):
 
 
 def _template_form_page(request, template: LetterTemplate | None):
-    form = TemplateForm(request.POST or None, instance=template)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.template_save(
-                template=template, fields=form.cleaned_data, user=request.user
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The template “%s” was saved.") % saved)
-            return redirect("relations:template_list")
-    return render(
+    return edit_page(
         request,
-        "relations/template_form.html",
-        {
-            "form": form,
-            "template": template,
-            "placeholders": placeholders.KNOWN,
-            "section": "templates",
-        },
+        form=TemplateForm(request.POST or None, instance=template),
+        save=lambda data: services.template_save(template=template, fields=data, user=request.user),
+        template="relations/template_form.html",
+        context={"template": template, "placeholders": placeholders.KNOWN, "section": "templates"},
+        success_message=lambda saved: _("The template “%s” was saved.") % saved,
+        redirect_to=lambda saved: "relations:template_list",
     )
 
 
@@ -458,22 +427,18 @@ def list_list(request):
 
 
 def _list_form_page(request, recipient_list: RecipientList | None):
-    form = RecipientListForm(request.POST or None, instance=recipient_list)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "people"}
-        try:
-            saved = services.recipient_list_save(
-                recipient_list=recipient_list, fields=fields, people=form.cleaned_data["people"]
-            )
-        except ValidationError as error:
-            _form_errors(form, error)
-        else:
-            messages.success(request, _("The list “%s” was saved.") % saved)
-            return redirect("relations:list_list")
-    return render(
+    return edit_page(
         request,
-        "relations/list_form.html",
-        {"form": form, "recipient_list": recipient_list, "section": "lists"},
+        form=RecipientListForm(request.POST or None, instance=recipient_list),
+        save=lambda data: services.recipient_list_save(
+            recipient_list=recipient_list,
+            fields={k: v for k, v in data.items() if k != "people"},
+            people=data["people"],
+        ),
+        template="relations/list_form.html",
+        context={"recipient_list": recipient_list, "section": "lists"},
+        success_message=lambda saved: _("The list “%s” was saved.") % saved,
+        redirect_to=lambda saved: "relations:list_list",
     )
 
 

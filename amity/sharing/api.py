@@ -7,10 +7,8 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from amity.api.paging import Pages
-from amity.api.schemas import ErrorOut
 from amity.core.ratelimit import client_address
-from amity.core.schemas import FilterSchema
+from amity.core.schemas import ErrorOut, FilterSchema, Pages
 from amity.sharing import downloads, permissions, selectors, services
 from amity.sharing.models import DownloadVia
 

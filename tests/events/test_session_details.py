@@ -77,7 +77,12 @@ def test_material_needs_a_link_or_an_allowed_file(world, client, cicu):
             "file": SimpleUploadedFile("run.sh", b"rm -rf /", "text/x-sh"),
         },
     )
-    assert "Upload slides, documents, spreadsheets, images or video" in script.content.decode()
+    assert script.context["form"].errors == {
+        "file": [
+            "The content of “run.sh” is not a type Amity accepts. Upload PDF, Word (.docx), "
+            "PowerPoint (.pptx), Excel (.xlsx), PNG, JPEG, MP4, plain text (.txt)."
+        ]
+    }
     assert Material.objects.count() == 0
 
 

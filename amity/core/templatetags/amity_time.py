@@ -1,10 +1,14 @@
 """Template helpers for time: a time in the viewer's zone with the organiser's beside it."""
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone, get_timezone_location
 from django import template
 from django.utils import timezone
+
+from amity.core.bilingual import reads_chinese
 
 register = template.Library()
 
@@ -26,8 +30,21 @@ def wall(value: datetime | None):
 
 @register.filter
 def zone_label(zone: str) -> str:
-    """ "America/New_York" -> "New York"."""
-    return zone.rsplit("/", 1)[-1].replace("_", " ") if zone else ""
+    """ "America/New_York" -> "New York", in Chinese "纽约"."""
+    if not zone:
+        return ""
+    if reads_chinese():
+        return _chinese_city(zone)
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@cache
+def _chinese_city(zone: str) -> str:
+    """The zone's city as Chinese writes it (Unicode CLDR, through Babel), e.g. 纽约."""
+    try:
+        return get_timezone_location(get_timezone(zone), locale="zh_Hans_CN", return_city=True)
+    except LookupError:
+        return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 @register.filter
