@@ -15,7 +15,7 @@ Message-ID is the same on every attempt so that the receiving side can recognise
 import contextlib
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -44,9 +44,13 @@ def email_queue(
     html_body: str = "",
     reply_to: list[str] | None = None,
     attachments: list[Attachment] | None = None,
+    delivered_at: datetime | None = None,
 ) -> OutboundEmail:
     """Store an email (and its attachments) and its send task in the caller's transaction.
-    Returns the stored row; its ``status`` is the delivery state to show."""
+    Returns the stored row; its ``status`` is the delivery state to show.
+
+    ``delivered_at`` records an email that went out before Amity kept it (history being
+    imported): it is stored as sent at that time and never queued."""
     email = OutboundEmail.objects.create(
         to=list(to),
         subject=subject.replace("\n", " ").strip(),
@@ -54,13 +58,24 @@ def email_queue(
         html_body=html_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         reply_to=list(reply_to or []),
+        **(
+            {
+                "status": OutboundEmail.Status.SENT,
+                "attempts": 1,
+                "created_at": delivered_at,
+                "sent_at": delivered_at,
+            }
+            if delivered_at is not None
+            else {}
+        ),
     )
     if attachments:
         OutboundAttachment.objects.bulk_create(
             OutboundAttachment(email=email, filename=name, content=content, mimetype=mimetype)
             for name, content, mimetype in attachments
         )
-    _enqueue_send(email.pk)
+    if delivered_at is None:
+        _enqueue_send(email.pk)
     return email
 
 

@@ -18,21 +18,17 @@ from datetime import date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from amity.core.models import OutboundEmail
 from amity.directory.models import Institution, Person
-from amity.relations import letters as letter_texts
-from amity.relations import selectors, services
+from amity.relations import services
 from amity.relations.models import (
     Agreement,
     AgreementKind,
     AgreementStatus,
     Campaign,
-    CampaignStatus,
     Delivery,
     IncomingLetter,
     LanguageMode,
@@ -258,49 +254,9 @@ def _template() -> tuple[int, LetterTemplate]:
 
 
 def _record_history(campaign: Campaign, when: datetime) -> int:
-    """The campaign as it went out in 2020: its letters, each with an email already sent
-    on that day. Written directly (no send task), so nothing is mailed again."""
-    letters = []
-    for person in selectors.campaign_recipients(campaign):
-        language = letter_texts.choose_language(
-            person=person,
-            language_codes={language.code for language in person.languages.all()},
-            mode=campaign.language_mode,
-            written=campaign.languages,
-        )
-        rendered = letter_texts.render(
-            texts=campaign, person=person, language=language, letter_date=campaign.letter_date
-        )
-        subject, body = letter_texts.email_text(rendered)
-        email = OutboundEmail.objects.create(
-            to=[person.email],
-            subject=subject[:300],
-            body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            status=OutboundEmail.Status.SENT,
-            attempts=1,
-            created_at=when,
-            sent_at=when,
-        )
-        letters.append(
-            Letter(
-                campaign=campaign,
-                person=person,
-                institution=person.institution,
-                recipient_name=person.full_name,
-                email_address=person.email,
-                language=language,
-                subject_en=rendered.subject_en,
-                body_en=rendered.body_en,
-                subject_zh=rendered.subject_zh,
-                body_zh=rendered.body_zh,
-                email=email,
-                created_at=when,
-            )
-        )
-    Letter.objects.bulk_create(letters)
-    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.SENT, sent_at=when)
-    return len(letters)
+    """The campaign as it went out in 2020, sent through the same service as any letter,
+    recorded as delivered on that day so that nothing is mailed again."""
+    return services.campaign_send(campaign=campaign, delivered_at=when).letters
 
 
 def _campaign(template: LetterTemplate, main: RecipientList | None) -> int:

@@ -25,7 +25,7 @@ from django.utils import formats, translation
 
 from amity.directory.models import Institution, Person
 from amity.relations import placeholders
-from amity.relations.models import LanguageMode, LetterLanguage, LetterTexts
+from amity.relations.models import Campaign, LanguageMode, LetterLanguage, LetterTexts
 
 CHINESE_REGIONS = frozenset({"CN", "HK", "MO", "TW"})
 CHINESE_LANGUAGES = frozenset({"zh", "yue"})
@@ -148,6 +148,21 @@ def render(*, texts: LetterTexts, person: Person, language: str, letter_date: da
         parts[f"subject_{code}"] = placeholders.fill(getattr(texts, f"subject_{code}"), values)
         parts[f"body_{code}"] = placeholders.fill(getattr(texts, f"body_{code}"), values)
     return Rendered(language=language, **parts)
+
+
+def letter_for(*, campaign: Campaign, person: Person) -> Rendered:
+    """The letter ``person`` gets from ``campaign``: the language chosen for them and the
+    text in it. The preview, sending and the demo's history all read it here, so what is
+    previewed is what is sent."""
+    language = choose_language(
+        person=person,
+        language_codes={language.code for language in person.languages.all()},
+        mode=campaign.language_mode,
+        written=campaign.languages,
+    )
+    return render(
+        texts=campaign, person=person, language=language, letter_date=campaign.letter_date
+    )
 
 
 def email_text(rendered: Rendered) -> tuple[str, str]:

@@ -121,15 +121,8 @@ class PreviewLetter:
 
 def preview_letter(campaign: Campaign, person: Person) -> PreviewLetter:
     """The letter ``person`` would get, rendered but not stored."""
-    language = letter_texts.choose_language(
-        person=person,
-        language_codes={language.code for language in person.languages.all()},
-        mode=campaign.language_mode,
-        written=campaign.languages,
-    )
-    rendered = letter_texts.render(
-        texts=campaign, person=person, language=language, letter_date=campaign.letter_date
-    )
+    rendered = letter_texts.letter_for(campaign=campaign, person=person)
+    language = rendered.language
     parts = [
         (code, getattr(rendered, f"subject_{code}"), getattr(rendered, f"body_{code}"))
         for code in ("zh", "en")

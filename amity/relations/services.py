@@ -5,6 +5,7 @@ transaction and validates before it writes, so a rejected change writes nothing.
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -186,7 +187,9 @@ def _pdf_name(letter: Letter) -> str:
 
 
 @transaction.atomic
-def campaign_send(*, campaign: Campaign, user: User | None = None) -> SendOutcome:
+def campaign_send(
+    *, campaign: Campaign, user: User | None = None, delivered_at: datetime | None = None
+) -> SendOutcome:
     """Send the campaign: for every recipient, one ``Letter`` rendered in their language
     and (by email) one queued ``OutboundEmail``, with the letter as a PDF on letterhead
     attached when the campaign says so — all in this one transaction, so either every
@@ -196,6 +199,10 @@ def campaign_send(*, campaign: Campaign, user: User | None = None) -> SendOutcom
     IMMEDIATE transaction does the same), a sent campaign is left alone, and the database
     refuses a second letter for the same (campaign, person). A second click on Send,
     even at the same moment, writes nothing more.
+
+    ``delivered_at`` records a campaign that went out before Amity kept it (history being
+    imported, as the demo's letters of 2020): letters and emails are dated then and
+    stored as delivered, and nothing is mailed.
 
     Raises ValidationError when no one matches the campaign's filters."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -208,20 +215,12 @@ def campaign_send(*, campaign: Campaign, user: User | None = None) -> SendOutcom
             _("No one matches this letter's recipients. Change the filters or the list."),
             code="no_recipients",
         )
-    written = locked.languages
     home = letterhead_institution() if locked.with_pdf else None
-    now = timezone.now()
+    now = delivered_at or timezone.now()
     letters = []
     for person in people:
-        language = letter_texts.choose_language(
-            person=person,
-            language_codes={language.code for language in person.languages.all()},
-            mode=locked.language_mode,
-            written=written,
-        )
-        rendered = letter_texts.render(
-            texts=locked, person=person, language=language, letter_date=locked.letter_date
-        )
+        rendered = letter_texts.letter_for(campaign=locked, person=person)
+        language = rendered.language
         letter = Letter(
             campaign=locked,
             person=person,
@@ -248,6 +247,7 @@ def campaign_send(*, campaign: Campaign, user: User | None = None) -> SendOutcom
                 body=body,
                 reply_to=[user.email] if user is not None and getattr(user, "email", "") else None,
                 attachments=attachments,
+                delivered_at=delivered_at,
             )
         letters.append(letter)
     Letter.objects.bulk_create(letters)

@@ -195,3 +195,32 @@ def test_a_campaign_nobody_matches_is_not_sent(world, make_campaign, client):
     assert campaign.status == "draft"
     assert Letter.objects.count() == 0
     assert Campaign.objects.get().sent_at is None
+
+
+def test_a_campaign_sent_in_the_past_is_recorded_as_delivered_then_and_mails_nobody(
+    world, contacts, make_campaign
+):
+    """History (the demo's letters of 2020) goes through the same service as Send: every
+    recipient gets the letter the preview shows, dated then and marked delivered then, and
+    no email is queued."""
+    from amity.relations.selectors import preview_letter
+
+    then = timezone.now() - timedelta(days=2000)
+    campaign = make_campaign()
+
+    outcome = services.campaign_send(campaign=campaign, delivered_at=then)
+
+    letters = list(Letter.objects.filter(campaign=campaign).select_related("email", "person"))
+    assert outcome.letters == len(letters) > 1
+    for letter in letters:
+        previewed = preview_letter(campaign, letter.person).rendered
+        assert (letter.language, letter.body_en, letter.body_zh) == (
+            previewed.language,
+            previewed.body_en,
+            previewed.body_zh,
+        )
+        assert (letter.created_at, letter.email.sent_at) == (then, then)
+        assert letter.email.status == OutboundEmail.Status.SENT
+    assert DBTaskResult.objects.filter(task_path="amity.core.tasks.send_email").count() == 0
+    campaign.refresh_from_db()
+    assert campaign.sent_at == then
