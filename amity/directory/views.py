@@ -189,7 +189,7 @@ def person_list(request):
             "page": page,
             "query": query_without(request, "page"),
             "can_add": permissions.can_add_people(user),
-            "show_filters": not user.is_partner_contact,
+            "show_filters": permissions.can_browse_departments(user),
         },
     )
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from amity.directory.models import Department, Institution
 from amity.events.models import Activity, Session, Visibility
 
 
@@ -42,6 +43,20 @@ def activities_visible_to(user) -> QuerySet[Activity]:
         visible |= Q(visibility=Visibility.INVITED) & _takes_part(person)
     # Joins through partners, participants and speakers can repeat rows: keep ids only.
     return qs.filter(pk__in=Activity.objects.filter(visible).values("pk"))
+
+
+def agenda_filter_choices(user) -> tuple[QuerySet[Institution], QuerySet[Department]]:
+    """The partners and departments the agenda may be filtered by: all of them for home
+    staff and visitors of the public agenda; a partner contact only their own institution
+    and no department."""
+    partners = Institution.objects.partners().order_by("name")
+    departments = Department.objects.all()
+    if user.is_authenticated and user.is_partner_contact:
+        partners = (
+            partners.filter(pk=user.person.institution_id) if user.person else partners.none()
+        )
+        departments = departments.none()
+    return partners, departments
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:

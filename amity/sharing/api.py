@@ -98,7 +98,7 @@ class DocumentDetailOut(DocumentOut):
 
     @staticmethod
     def resolve_shared_with(obj, context) -> list[str]:
-        if context["request"].user.is_partner_contact:
+        if not permissions.can_see_sharing_scope(context["request"].user):
             return []
         return [partner.name for partner in obj.partners.order_by("name")]
 

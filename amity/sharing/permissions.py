@@ -29,6 +29,12 @@ def _is_home_staff(user) -> bool:
     return user.is_authenticated and user.is_active and not user.is_partner_contact
 
 
+def can_see_sharing_scope(user) -> bool:
+    """Home staff see with whom a document is shared; a partner contact sees only that
+    it is shared with them."""
+    return _is_home_staff(user)
+
+
 def shared_with(institution_id: int) -> Q:
     """Documents an institution's contacts may read: shared with all partners, or with
     this institution by name."""

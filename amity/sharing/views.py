@@ -48,7 +48,7 @@ def document_list(request):
             "page": page,
             "query": query_without(request, "page"),
             "can_add": permissions.can_add_documents(user),
-            "show_scope": not user.is_partner_contact,
+            "show_scope": permissions.can_see_sharing_scope(user),
         },
     )
 
@@ -58,7 +58,7 @@ def document_list(request):
 def document_detail(request, pk: int):
     user = request.user
     document = permissions.get_document_for_user(user, pk)
-    home_staff = not user.is_partner_contact
+    home_staff = permissions.can_see_sharing_scope(user)
     return render(
         request,
         "sharing/document_detail.html",
