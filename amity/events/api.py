@@ -4,16 +4,15 @@ services as the pages: an API client sees and changes exactly what its user coul
 from datetime import date, datetime, time
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from amity.api.paging import Pages
-from amity.api.schemas import Id
-from amity.core.schemas import FilterSchema, InputSchema, LongText
+from amity.core.schemas import FilterSchema, Id, InputSchema, LongText, Pages
+from amity.directory.permissions import coordinated_department
 from amity.events import permissions, selectors, services, timing
 
 router = Router(tags=["activities"])
@@ -112,6 +111,9 @@ class ActivityPatch(InputSchema):
     video_provider: str = None
     video_url: str = None
     dial_in: LongText = None
+    department: str = Field(None, description="Department slug")
+    partners: list[Id] = Field(None, description="Institution ids: replace the partners")
+    languages: list[str] = Field(None, description="Language codes: replace the languages")
 
 
 class WallClockIn(InputSchema):
@@ -165,21 +167,35 @@ class Problem(Schema):
 def _problem(error: ValidationError | timing.LocalTimeError) -> Status:
     if isinstance(error, timing.LocalTimeError):
         return Status(422, {"detail": str(error)})
-    if hasattr(error, "message_dict"):
-        return Status(422, {"detail": "Invalid data.", "errors": error.message_dict})
+    if hasattr(error, "error_dict"):
+        # The same ``detail`` as a request that does not fit the schema (amity.api.api):
+        # each field with its translated messages, so a client can show it as it is.
+        errors = error.message_dict
+        detail = "; ".join(
+            " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+            for field, messages in errors.items()
+        )
+        return Status(422, {"detail": detail, "errors": errors})
     return Status(422, {"detail": " ".join(error.messages)})
 
 
 def _activity_fields(payload: dict) -> tuple[dict, dict]:
-    """The activity's own fields and its partners and languages, resolved by the same
-    service the form's choices follow; raises ValidationError for an unknown one."""
-    references = services.activity_references_resolve(
-        department=payload.pop("department", None),
-        partners=payload.pop("partners", ()),
-        languages=payload.pop("languages", ()),
-    )
-    payload["department"] = references["department"]
-    return payload, {"partners": references["partners"], "languages": references["languages"]}
+    """The activity's own fields and its partners and languages, resolved by the service
+    the activity page uses too; raises ValidationError for an unknown one. Only the
+    references in ``payload`` are returned: a PATCH that leaves one out keeps it."""
+    given = {name: payload.pop(name) for name in services.ACTIVITY_REFERENCES if name in payload}
+    references = services.activity_references_resolve(**given)
+    if "department" in given:
+        payload["department"] = references["department"]
+    return payload, {name: references[name] for name in ("partners", "languages") if name in given}
+
+
+def _check_department(user, fields: dict) -> None:
+    """A coordinator organises activities for their own department only, as their
+    activity page offers no other."""
+    own = coordinated_department(user)
+    if own is not None and "department" in fields and fields["department"] != own:
+        raise PermissionDenied
 
 
 @router.get("/activities", response=list[ActivityOut])
@@ -205,9 +221,7 @@ def create_activity(request, payload: ActivityIn):
         fields, related = _activity_fields(payload.dict())
     except ValidationError as error:
         return _problem(error)
-    department = request.user.person.department if request.user.is_coordinator else None
-    if department is not None and fields.get("department") != department:
-        raise PermissionDenied
+    _check_department(request.user, fields)
     try:
         return Status(201, services.activity_create(fields=fields, **related))
     except ValidationError as error:
@@ -221,7 +235,12 @@ def create_activity(request, payload: ActivityIn):
 def update_activity(request, activity_id: int, payload: ActivityPatch):
     activity = permissions.get_activity_for_edit(request.user, activity_id)
     try:
-        return services.activity_update(activity=activity, fields=payload.dict(exclude_unset=True))
+        fields, related = _activity_fields(payload.dict(exclude_unset=True))
+    except ValidationError as error:
+        return _problem(error)
+    _check_department(request.user, fields)
+    try:
+        return services.activity_update(activity=activity, fields=fields, **related)
     except ValidationError as error:
         return _problem(error)
 

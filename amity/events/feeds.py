@@ -23,7 +23,7 @@ Each event's text is kept in a bounded in-process cache keyed by its version: th
 ``updated_at`` and SEQUENCE of the session (of every occurrence, for a series), of its
 activity and series, with the base URL and the language. A build first reads only these
 versions; after a change it reads in full and writes only the events that changed
-(``event_cache_info``).
+(``event_cache_info``). A process's first build reads everything at once.
 """
 
 import hashlib
@@ -38,7 +38,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Field, Func, Max, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from amity.events import timing
@@ -102,9 +103,74 @@ def _rows(model_fields: tuple[str, ...], row_type, objects) -> dict:
     return {o.pk: row_type(*(getattr(o, f) for f in model_fields)) for o in objects}
 
 
+class _Stored(Func):
+    """A column as the database stores it, without Django's conversion of each value in
+    Python: a cold build of 1,001 events reads some 5,000 datetimes, and converting them
+    (on SQLite: the driver parses the text, then Django checks it and makes it aware) took
+    a third of the build. On SQLite a column comes as its text (a UUID as 32 hex digits:
+    see ``_uid``); PostgreSQL's driver gives a datetime aware already."""
+
+    template = "%(expressions)s"
+    sqlite_template = "CAST(%(expressions)s AS TEXT)"
+
+    def __init__(self, field: str):
+        super().__init__(F(field), output_field=Field())
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Text: the sqlite3 module would otherwise parse the column by its declared type.
+        template = self.sqlite_template
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+class _Instant(_Stored):
+    """A datetime column read as ``_Stored``, for ``datetime.fromisoformat``: on SQLite
+    the instant in UTC as Django stores it there, with its offset added."""
+
+    sqlite_template = "CAST(%(expressions)s AS TEXT) || '+00:00'"
+
+
+# SessionRow's columns, each read through ``_Stored`` when its value needs converting.
+_SESSION_COLUMNS = (
+    "pk",
+    _Stored("uid"),
+    "activity_id",
+    "series_id",
+    _Instant("recurrence_id"),
+    "title",
+    _Instant("starts_at"),
+    _Instant("ends_at"),
+    "time_zone",
+    "status",
+    "sequence",
+    _Instant("updated_at"),
+)
+
+
+def _session_rows(values: Iterable[tuple], versions: list | None = None) -> list[SessionRow]:
+    """SessionRows of ``_SESSION_COLUMNS``: SQLite's instants parsed, in one pass (some
+    5,000 of them in a cold build). Their versions go to ``versions`` if given."""
+    parse = datetime.fromisoformat
+    rows = []
+    append = rows.append
+    for pk, uid, activity, series, recurrence, title, start, end, zone, status, seq, at in values:
+        if versions is not None:
+            versions.append(_Version(pk, activity, series, at, seq))
+        if start.__class__ is str:
+            start, end, at = parse(start), parse(end), parse(at)
+            if recurrence is not None:
+                recurrence = parse(recurrence)
+        append(
+            SessionRow(
+                pk, uid, activity, series, recurrence, title, start, end, zone, status, seq, at
+            )
+        )
+    return rows
+
+
 class _Version(NamedTuple):
     """What a session's cached text is keyed by: every change moves ``updated_at`` (and
-    the services move ``sequence``), as ``feed_version`` relies on too."""
+    the services move ``sequence``), as ``feed_version`` relies on too. ``updated_at`` is
+    as read by ``_Instant``, before parsing: it is only compared."""
 
     pk: int
     activity_id: int
@@ -122,8 +188,9 @@ class _Rows:
 
 
 def _rows_of(sessions: list[SessionRow], activities, series) -> _Rows:
+    """``sessions`` in the order of (starts_at, pk), as the occurrences keep it."""
     occurrences: dict[int, list[SessionRow]] = defaultdict(list)
-    for row in sorted(sessions, key=lambda row: (row.starts_at, row.pk)):
+    for row in sessions:
         if row.series_id is not None:
             occurrences[row.series_id].append(row)
     return _Rows({row.pk: row for row in sessions}, activities, series, occurrences)
@@ -132,21 +199,31 @@ def _rows_of(sessions: list[SessionRow], activities, series) -> _Rows:
 @dataclass
 class _FeedData:
     """A feed's sessions: first only their versions (one cheap query), then the full rows
-    of the sessions, activities and series whose text is not in the cache."""
+    of the sessions, activities and series whose text is not in the cache. In a process
+    that has written no event yet, the sessions are read in full at once."""
 
     versions: list[_Version]
     activity_versions: dict[int, tuple]
     series_versions: dict[int, tuple]
     source: object  # a QuerySet of sessions, or the sessions themselves
+    sessions: list[SessionRow] | None = None  # all of them, when read in full at once
 
     @classmethod
     def load(cls, sessions: Iterable[Session]) -> "_FeedData":
         if isinstance(sessions, QuerySet):
             sessions = sessions.order_by("starts_at", "pk")
-            versions = [_Version(*v) for v in sessions.values_list(*_Version._fields)]
+            full = None
+            if _events.empty():
+                # No event written in this process yet (a new worker): all will be, so
+                # the sessions are read in full at once rather than their versions first.
+                versions = []
+                full = _session_rows(sessions.values_list(*_SESSION_COLUMNS), versions)
+            else:
+                columns = ("pk", "activity_id", "series_id", _Instant("updated_at"), "sequence")
+                versions = list(map(_Version._make, sessions.values_list(*columns)))
             activity_ids = {v.activity_id for v in versions}
             series_ids = {v.series_id for v in versions if v.series_id}
-            fields = ("pk", "pk", "updated_at", "sequence")
+            fields = ("pk", "pk", _Stored("updated_at"), "sequence")
             activities = Activity.objects.filter(pk__in=activity_ids).values_list(*fields)
             series = Series.objects.filter(pk__in=series_ids).values_list(*fields)
             return cls(
@@ -154,6 +231,7 @@ class _FeedData:
                 {v[0]: v[1:] for v in activities},
                 {v[0]: v[1:] for v in series},
                 sessions,
+                full,
             )
         objects = sorted(sessions, key=lambda s: (s.starts_at, s.pk))
         return cls(
@@ -179,12 +257,17 @@ class _FeedData:
                 _rows(ActivityRow._fields, ActivityRow, {s.activity for s in objects}),
                 _rows(SeriesRow._fields, SeriesRow, {s.series for s in objects if s.series_id}),
             )
-        if len(session_ids) > len(self.versions) // 2:
-            # Most of the feed (a cold build): read it whole rather than by thousands of ids.
-            chosen = self.source
+        if self.sessions is not None:
+            sessions = self.sessions
         else:
-            chosen = Session.objects.filter(Q(pk__in=session_ids) | Q(series_id__in=series_ids))
-        sessions = [SessionRow(*v) for v in chosen.values_list(*SessionRow._fields)]
+            if len(session_ids) > len(self.versions) // 2:
+                # Most of the feed: read it whole rather than by thousands of ids.
+                chosen = self.source
+            else:
+                chosen = Session.objects.filter(
+                    Q(pk__in=session_ids) | Q(series_id__in=series_ids)
+                ).order_by("starts_at", "pk")
+            sessions = _session_rows(chosen.values_list(*_SESSION_COLUMNS))
         activity_ids = {row.activity_id for row in sessions}
         activities = Activity.objects.filter(pk__in=activity_ids)
         series = Series.objects.filter(pk__in=series_ids)
@@ -205,6 +288,14 @@ def _text(value: str) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return _CONTROL.sub("", value.replace("\n", "\\n"))
+
+
+def _lines(lines: list[str]) -> str:
+    """Content lines (``_line``), at once when all are short and ASCII, as most are."""
+    text = "\r\n".join(lines)
+    if text.isascii() and max(map(len, lines)) <= 75:
+        return text + "\r\n"
+    return "".join(map(_line, lines))
 
 
 def _line(line: str) -> str:
@@ -238,7 +329,8 @@ def _local(wall: datetime) -> str:
 
 
 def _utc(instant: datetime) -> str:
-    return _local(instant.astimezone(UTC)) + "Z"
+    # Most instants come from the database in UTC already.
+    return _local(instant if instant.tzinfo is UTC else instant.astimezone(UTC)) + "Z"
 
 
 @lru_cache(maxsize=8192)
@@ -257,6 +349,9 @@ def _ambiguous(local: datetime) -> bool:
 
 
 def _uid(value) -> str:
+    """The UID of a UUID, or of the 32 hex digits SQLite stores for one (``_Stored``)."""
+    if isinstance(value, str) and len(value) == 32:
+        value = f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     return f"{value}@amity"
 
 
@@ -264,27 +359,33 @@ def _summary(activity: ActivityRow, title: str) -> str:
     return f"{activity.title}: {title}" if title and title != activity.title else activity.title
 
 
-class _Zones:
-    """The instants each zone is used for, so that its VTIMEZONE covers them."""
+# What an event's times need of each zone's VTIMEZONE: (zone, first instant, last instant).
+Span = tuple[str, datetime, datetime]
 
-    def __init__(self):
-        self.firsts: dict[str, list[datetime]] = defaultdict(list)
-        self.lasts: dict[str, list[datetime]] = defaultdict(list)
 
-    def add(self, zone: str, first: datetime, last: datetime) -> None:
-        self.firsts[zone].append(first)
-        self.lasts[zone].append(last)
+def _zone_bounds(spans: Iterable[Span]) -> dict[str, list[datetime]]:
+    """Each zone's first and last instant over all ``spans`` (the earliest of equals)."""
+    bounds: dict[str, list[datetime]] = {}
+    for zone, first, last in spans:
+        bound = bounds.get(zone)
+        if bound is None:
+            bounds[zone] = [first, last]
+            continue
+        if first < bound[0]:
+            bound[0] = first
+        if last > bound[1]:
+            bound[1] = last
+    return bounds
 
-    def extend(self, spans: tuple[tuple[str, datetime, datetime], ...]) -> None:
-        for zone, first, last in spans:
-            self.firsts[zone].append(first)
-            self.lasts[zone].append(last)
 
-    @property
-    def spans(self) -> tuple[tuple[str, datetime, datetime], ...]:
-        return tuple(
-            (zone, min(self.firsts[zone]), max(self.lasts[zone])) for zone in sorted(self.firsts)
-        )
+_URL_PK = 918_273_645_546_372_819  # no activity has this id
+# The longest zone name whose DTSTART;TZID=…:YYYYMMDDTHHMMSS line needs no folding.
+_SHORT_TZID = 75 - len("DTSTART;TZID=:20270101T000000")
+
+_EVENT_STATUS = {
+    ActivityStatus.CANCELLED.value: "CANCELLED",
+    ActivityStatus.PLANNED.value: "TENTATIVE",
+}
 
 
 class _Writer:
@@ -296,11 +397,15 @@ class _Writer:
         self.kinds = {value: str(label) for value, label in ActivityKind.choices}
         self.providers = {value: str(label) for value, label in VideoProvider.choices}
         self._shared: dict[int, str] = {}
+        self._summaries: dict[tuple[int, str], tuple[str, str]] = {}
+        # An activity's URL, reversed once for all (reversing costs 0.1 ms): any id in it
+        # is written as this one.
+        self._url = base_url + reverse("events:activity_detail", args=[_URL_PK])
 
     def shared(self, activity: ActivityRow) -> str:
         """The lines every event of one activity carries, written once per activity."""
         if activity.pk not in self._shared:
-            url = self.base_url + Activity(pk=activity.pk).get_absolute_url()
+            url = self._url.replace(str(_URL_PK), str(activity.pk))
             parts = [activity.description.strip()] if activity.description.strip() else []
             if activity.video_url:
                 provider = self.providers.get(activity.video_provider) or "Video"
@@ -319,49 +424,70 @@ class _Writer:
             self._shared[activity.pk] = "".join(map(_line, lines))
         return self._shared[activity.pk]
 
+    def summary(self, activity: ActivityRow, title: str) -> str:
+        """The SUMMARY line, written once per activity and title (most sessions of an
+        activity share it)."""
+        return self._summary(activity, title)[0]
+
+    def _summary(self, activity: ActivityRow, title: str) -> tuple[str, str]:
+        """The SUMMARY line, and folded (``_line``)."""
+        lines = self._summaries.get((activity.pk, title))
+        if lines is None:
+            line = f"SUMMARY:{_text(_summary(activity, title))}"
+            lines = self._summaries[(activity.pk, title)] = (line, _line(line))
+        return lines
+
     @staticmethod
     def status(activity: ActivityRow, session_status: str = "") -> str:
         if session_status == SessionStatus.CANCELLED:
             return "CANCELLED"
-        return {
-            ActivityStatus.CANCELLED: "CANCELLED",
-            ActivityStatus.PLANNED: "TENTATIVE",
-        }.get(activity.status, "CONFIRMED")
+        return _EVENT_STATUS.get(activity.status, "CONFIRMED")
 
     def event(self, activity: ActivityRow, lines: list[str], status: str, stamp) -> str:
-        return "".join(
-            [
-                "BEGIN:VEVENT\r\n",
-                *map(_line, lines),
-                f"DTSTAMP:{_utc(stamp)}\r\n",
-                self.shared(activity),
-                f"STATUS:{status}\r\nEND:VEVENT\r\n",
-            ]
+        return (
+            f"BEGIN:VEVENT\r\n{_lines(lines)}DTSTAMP:{_utc(stamp)}\r\n"
+            f"{self.shared(activity)}STATUS:{status}\r\nEND:VEVENT\r\n"
         )
 
     @staticmethod
-    def span(session: SessionRow, zone: ZoneInfo, zones: _Zones) -> list[str]:
+    def span(session: SessionRow, zone: ZoneInfo, spans: list[Span]) -> list[str]:
         """DTSTART and DTEND in the session's zone, or both in UTC when either names a
         local time that happens twice."""
         start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
         if _ambiguous(start) or _ambiguous(end):
             return [f"DTSTART:{_utc(start)}", f"DTEND:{_utc(end)}"]
-        zones.add(session.time_zone, session.starts_at, session.ends_at)
+        spans.append((session.time_zone, session.starts_at, session.ends_at))
         tzid = f";TZID={session.time_zone}"
         return [f"DTSTART{tzid}:{_local(start)}", f"DTEND{tzid}:{_local(end)}"]
 
-    def session(self, session: SessionRow, zones: _Zones) -> str:
+    def session(self, session: SessionRow, spans: list[Span]) -> str:
         activity = self.activities[session.activity_id]
+        key = session.time_zone
+        zone = ZoneInfo(key)
+        start, end = session.starts_at.astimezone(zone), session.ends_at.astimezone(zone)
+        if len(key) <= _SHORT_TZID and not (_ambiguous(start) or _ambiguous(end)):
+            # Most of a feed: written in one piece. Only SUMMARY can be long or non-ASCII
+            # (folded once per title), and the shared lines (once per activity).
+            spans.append((key, session.starts_at, session.ends_at))
+            stamp = max(activity.updated_at, session.updated_at)
+            return (
+                f"BEGIN:VEVENT\r\nUID:{_uid(session.uid)}\r\n"
+                f"{self._summary(activity, session.title)[1]}"
+                f"DTSTART;TZID={key}:{_local(start)}\r\nDTEND;TZID={key}:{_local(end)}\r\n"
+                f"SEQUENCE:{activity.sequence + session.sequence}\r\n"
+                f"DTSTAMP:{_utc(stamp)}\r\n{self.shared(activity)}"
+                f"STATUS:{self.status(activity, session.status)}\r\nEND:VEVENT\r\n"
+            )
         lines = [
             f"UID:{_uid(session.uid)}",
-            f"SUMMARY:{_text(_summary(activity, session.title))}",
-            *self.span(session, ZoneInfo(session.time_zone), zones),
+            self.summary(activity, session.title),
+            *self.span(session, ZoneInfo(session.time_zone), spans),
             f"SEQUENCE:{activity.sequence + session.sequence}",
         ]
         stamp = max(activity.updated_at, session.updated_at)
         return self.event(activity, lines, self.status(activity, session.status), stamp)
 
-    def series(self, series: SeriesRow, occurrences: list[SessionRow], zones: _Zones) -> str:
+    def series(self, series: SeriesRow, occurrences: list[SessionRow], spans: list[Span]) -> str:
         """The master (DTSTART;TZID and RRULE, EXDATE for instances the database does not
         hold) and its overrides: one for each moved, cancelled or edited occurrence, and one
         for each instance a client could place inexactly (see the module's docstring). A
@@ -392,7 +518,7 @@ class _Writer:
                 or (instant + length).astimezone(zone).utcoffset() != local.utcoffset()
             ):
                 inexact.add(instant)
-        zones.add(key, min(instants), max(instants) + length)
+        spans.append((key, min(instants), max(instants) + length))
 
         first = timing.rfc_instant(start, zone)
         if first in stored and first not in inexact:
@@ -402,7 +528,7 @@ class _Writer:
         stamps = [activity.updated_at, series.updated_at]
         lines = [
             f"UID:{_uid(series.uid)}",
-            f"SUMMARY:{_text(_summary(activity, series.title))}",
+            self.summary(activity, series.title),
             f"DTSTART{tzid}:{_local(start)}",
             end,
             f"RRULE:{series.rrule.removeprefix('RRULE:')}",
@@ -416,7 +542,7 @@ class _Writer:
                 # Not where the rule puts an instance (e.g. the second of two equal local
                 # times): a client cannot name it within the series.
                 alone = session._replace(title=session.title or series.title)
-                apart.append(self.session(alone, zones))
+                apart.append(self.session(alone, spans))
                 continue
             if not (
                 session.recurrence_id in inexact
@@ -435,8 +561,8 @@ class _Writer:
             override = [
                 f"UID:{_uid(series.uid)}",
                 recurrence_id,
-                f"SUMMARY:{_text(_summary(activity, session.title or series.title))}",
-                *self.span(session, ZoneInfo(session.time_zone), zones),
+                self.summary(activity, session.title or series.title),
+                *self.span(session, ZoneInfo(session.time_zone), spans),
                 f"SEQUENCE:{sequence}",
             ]
             status = self.status(activity, session.status)
@@ -477,14 +603,17 @@ class _EventCache:
             self.misses += len(keys) - len(found)
         return found
 
-    def store(self, key, value: tuple[str, tuple]) -> None:
+    def store(self, items: dict) -> None:
         with self._lock:
-            self._items[key] = value
+            self._items.update(items)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
     def info(self) -> EventCacheInfo:
         return EventCacheInfo(self.hits, self.misses, len(self._items))
+
+    def empty(self) -> bool:
+        return not self._items
 
 
 _events = _EventCache(EVENT_CACHE_SIZE)
@@ -636,20 +765,23 @@ def _calendar(header: list[str], data: _FeedData, base_url: str) -> bytes:
             {key[1] for key in missing if key[0] == "series"},
         )
         writer = _Writer(base_url, rows.activities)
+        written = {}
         for key in missing:
-            zones = _Zones()
+            spans: list[Span] = []
             if key[0] == "session":
-                text = writer.session(rows.sessions[key[1]], zones)
+                text = writer.session(rows.sessions[key[1]], spans)
             else:
-                text = writer.series(rows.series[key[1]], rows.occurrences[key[1]], zones)
-            found[key] = (text, zones.spans)
-            _events.store(key, found[key])
-    spans = _Zones()
-    for key in keys:
-        spans.extend(found[key][1])
-    zones = [_vtimezone(zone, first.date(), last.date()) for zone, first, last in spans.spans]
+                text = writer.series(rows.series[key[1]], rows.occurrences[key[1]], spans)
+            written[key] = (text, tuple(spans))
+        _events.store(written)
+        found.update(written)
+    built = [found[key] for key in keys]
+    bounds = _zone_bounds(span for _text, spans in built for span in spans)
+    zones = [
+        _vtimezone(zone, bounds[zone][0].date(), bounds[zone][1].date()) for zone in sorted(bounds)
+    ]
     head = "".join(_line(line) for line in ["BEGIN:VCALENDAR", *header])
-    events = "".join(found[key][0] for key in keys)
+    events = "".join(text for text, _spans in built)
     return (head + "".join(zones) + events + "END:VCALENDAR\r\n").encode()
 
 

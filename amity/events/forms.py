@@ -1,12 +1,18 @@
 from datetime import date, datetime
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from amity.core.forms import (
+    AmityForm,
+    AmityModelForm,
+    SubmittedChoiceField,
+    SubmittedMultipleChoiceField,
+)
+from amity.core.widgets import IsoDateInput, IsoTimeInput
 from amity.directory.models import (
     Department,
     Institution,
@@ -14,7 +20,7 @@ from amity.directory.models import (
     Person,
     time_zone_choices,
 )
-from amity.events import timing
+from amity.events import services, timing
 from amity.events.models import (
     Activity,
     ActivityKind,
@@ -53,7 +59,7 @@ def describe_local_time_error(error: timing.LocalTimeError, zone: str) -> str:
     ) % {"day": day, "zone": zone, "first": show(first), "second": show(second)}
 
 
-class AgendaFilterForm(forms.Form):
+class AgendaFilterForm(AmityForm):
     q = forms.CharField(label=gettext_lazy("Search"), required=False)
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"),
@@ -86,7 +92,11 @@ class AgendaFilterForm(forms.Form):
         self.fields["department"].queryset = departments
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(AmityModelForm):
+    """The department (by slug), partners (by id) and languages (by code) are resolved by
+    ``services.activity_references_resolve``, as in the API: the same reference is refused
+    with the same message on the page and in the API."""
+
     video_url = forms.URLField(
         label=gettext_lazy("Video meeting link"), required=False, assume_scheme="https"
     )
@@ -115,9 +125,18 @@ class ActivityForm(forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "partners": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {
+            "department": SubmittedChoiceField,
+            "partners": SubmittedMultipleChoiceField,
+            "languages": SubmittedMultipleChoiceField,
+        }
 
     def __init__(self, *args, coordinated_department: Department | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.coordinated_department = coordinated_department
+        self.fields["department"].to_field_name = "slug"
+        if self.instance.department_id:
+            self.initial["department"] = self.instance.department.slug
         self.fields["partners"].queryset = Institution.objects.partners().order_by("name")
         if coordinated_department is not None:
             self.fields["department"].queryset = Department.objects.filter(
@@ -126,17 +145,32 @@ class ActivityForm(forms.ModelForm):
             self.fields["department"].required = True
             self.fields["department"].empty_label = None
 
+    def clean(self):
+        cleaned_data = super().clean()
+        submitted = {name: cleaned_data.pop(name, None) for name in services.ACTIVITY_REFERENCES}
+        references = services.activity_references_resolve(
+            department=submitted["department"],
+            partners=submitted["partners"] or (),
+            languages=submitted["languages"] or (),
+        )
+        department = references["department"]
+        # A coordinator organises for their own department only, as the API requires.
+        if self.coordinated_department not in (None, department) and not self.has_error(
+            "department"
+        ):
+            raise ValidationError(
+                {"department": self.fields["department"].error_messages["invalid_choice"]}
+            )
+        cleaned_data.update(references)
+        return cleaned_data
 
-class WallClockForm(forms.Form):
+
+class WallClockForm(AmityForm):
     """A date and time on the wall clock of a zone, refused in a DST gap, and in a DST
     fold until the person says which of the two instants they mean."""
 
-    date = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    time = forms.TimeField(
-        label=gettext_lazy("Time"), widget=forms.TimeInput(attrs={"type": "time"})
-    )
+    date = forms.DateField(label=gettext_lazy("Date"), widget=IsoDateInput())
+    time = forms.TimeField(label=gettext_lazy("Time"), widget=IsoTimeInput())
     time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), choices=time_zone_choices)
     fold = forms.TypedChoiceField(
         label=gettext_lazy("If the clock is turned back that night"),
@@ -209,7 +243,7 @@ class SeriesForm(WallClockForm):
     until = forms.DateField(
         label=gettext_lazy("or until"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
     )
     field_order = [
         "title",
@@ -243,17 +277,15 @@ class SeriesForm(WallClockForm):
         parts.append(f"COUNT={count}" if count else f"UNTIL={until:%Y%m%d}")
         data["rrule"] = ";".join(parts)
         try:
-            data["occurrences"] = timing.expand(
-                dtstart=datetime.combine(data["date"], data["time"]),
-                zone=data["time_zone"],
+            data["occurrences"] = services.series_occurrences(
+                start_date=data["date"],
+                start_time=data["time"],
+                time_zone=data["time_zone"],
                 rrule=data["rrule"],
+                fold=data.get("fold"),
             )
-        except ValueError as error:
-            raise forms.ValidationError(
-                _("This series has too many sessions (at most %(limit)s).")
-                % {"limit": timing.MAX_OCCURRENCES},
-                code="series_too_long",
-            ) from error
+        except forms.ValidationError as error:
+            self.add_error("date" if error.code == "series_start_day" else None, error)
         return data
 
 
@@ -267,7 +299,7 @@ def month_from(value: str, today: date) -> tuple[int, int]:
         return today.year, today.month
 
 
-class SessionDetailsForm(forms.ModelForm):
+class SessionDetailsForm(AmityModelForm):
     recording_url = forms.URLField(
         label=gettext_lazy("Recording"), required=False, assume_scheme="https"
     )
@@ -278,7 +310,7 @@ class SessionDetailsForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class SpeakerForm(forms.ModelForm):
+class SpeakerForm(AmityModelForm):
     class Meta:
         model = SessionSpeaker
         fields = ["person", "role", "talk_title"]
@@ -292,10 +324,10 @@ SpeakerFormSet = forms.inlineformset_factory(
     Session, SessionSpeaker, form=SpeakerForm, extra=1, can_delete=True
 )
 
-MATERIAL_EXTENSIONS = {".pdf", ".pptx", ".ppt", ".docx", ".doc", ".xlsx", ".png", ".jpg", ".mp4"}
 
+class MaterialForm(AmityForm):
+    """A link or a file; the file's content is checked by ``services.material_add``."""
 
-class MaterialForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     url = forms.URLField(label=gettext_lazy("Link"), required=False, assume_scheme="https")
     file = forms.FileField(label=gettext_lazy("or a file"), required=False)
@@ -310,22 +342,6 @@ class MaterialForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = activity.sessions.all()
 
-    def clean_file(self):
-        upload = self.cleaned_data.get("file")
-        if upload is None:
-            return None
-        limit = settings.AMITY_MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s MB.") % {"limit": settings.AMITY_MAX_UPLOAD_MB}
-            )
-        if Path(upload.name).suffix.lower() not in MATERIAL_EXTENSIONS:
-            raise forms.ValidationError(
-                _("Upload slides, documents, spreadsheets, images or video (%(types)s).")
-                % {"types": ", ".join(sorted(MATERIAL_EXTENSIONS))}
-            )
-        return upload
-
     def clean(self):
         data = super().clean()
         if not self.errors and not data.get("url") and not data.get("file"):
@@ -333,14 +349,14 @@ class MaterialForm(forms.Form):
         return data
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(AmityForm):
     person = forms.ModelChoiceField(
         label=gettext_lazy("Person"), queryset=Person.objects.select_related("institution")
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=ParticipantRole.choices)
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(AmityForm):
     present = forms.MultipleChoiceField(
         label=gettext_lazy("Present"), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -1,6 +1,7 @@
 """Activity pages and calendar feeds. Views parse, check access through ``permissions``,
 call one service or selector, and render."""
 
+import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -8,17 +9,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from amity.core import downloads, uploads
+from amity.core.editing import changes_saved, edit_page
 from amity.core.forms import formset_rows
 from amity.core.paging import page_of, query_without
-from amity.directory.models import Department, Institution, time_zone_choices
+from amity.directory.models import Department, time_zone_choices
 from amity.directory.permissions import coordinated_department
 from amity.events import feeds, permissions, selectors, services
 from amity.events.forms import (
@@ -38,13 +43,7 @@ from amity.events.models import Activity, CalendarToken, Material, Visibility
 
 
 def _filters(request, user) -> tuple[AgendaFilterForm, selectors.AgendaFilters]:
-    partners = Institution.objects.partners().order_by("name")
-    departments = Department.objects.all()
-    if user.is_authenticated and user.is_partner_contact:
-        partners = (
-            partners.filter(pk=user.person.institution_id) if user.person else partners.none()
-        )
-        departments = departments.none()
+    partners, departments = permissions.agenda_filter_choices(user)
     form = AgendaFilterForm(request.GET or None, partners=partners, departments=departments)
     data = form.cleaned_data if form.is_valid() else {}
     return form, selectors.AgendaFilters(
@@ -54,6 +53,29 @@ def _filters(request, user) -> tuple[AgendaFilterForm, selectors.AgendaFilters]:
         partner=data["partner"].pk if data.get("partner") else None,
         language=data["language"].code if data.get("language") else "",
     )
+
+
+def _calendar_feeds(request, form: AgendaFilterForm) -> list[tuple[str, str]]:
+    """The feeds a calendar page offers, as (label, path): the viewer's own once they have
+    made their link, the department the page is filtered by (read with their key, it
+    holds everything of the department they may see), and the public one."""
+    token = CalendarToken.objects.filter(user=request.user, revoked_at__isnull=True).first()
+    department = form.cleaned_data.get("department") if form.is_bound and form.is_valid() else None
+    offered = []
+    if token:
+        offered.append((_("Your calendar"), reverse("events:personal_feed", args=[token.key])))
+    if department:
+        path = reverse("events:department_feed", args=[department.slug])
+        if token:
+            label = _("%(department)s calendar") % {"department": department}
+            path += "?" + urlencode({"key": token.key})
+        else:
+            label = _("%(department)s calendar (public activities only)") % {
+                "department": department
+            }
+        offered.append((label, path))
+    offered.append((_("Public calendar"), reverse("events:public_feed")))
+    return offered
 
 
 def _feed_link(request, path: str) -> dict:
@@ -76,6 +98,7 @@ def _agenda(request, *, template: str, public: bool):
             "public": public,
             "can_add": not public and permissions.can_create_activities(request.user),
             "feed": _feed_link(request, "/calendar/public.ics") if public else None,
+            "calendar_feeds": [] if public else _calendar_feeds(request, form),
         },
     )
 
@@ -113,6 +136,7 @@ def month(request):
             "following": following,
             "today": today,
             "query": query_without(request, "month"),
+            "calendar_feeds": _calendar_feeds(request, form),
         },
     )
 
@@ -138,6 +162,7 @@ def week(request):
             "following": monday + timedelta(days=7),
             "today": today,
             "query": query_without(request, "start"),
+            "calendar_feeds": _calendar_feeds(request, form),
         },
     )
 
@@ -177,23 +202,13 @@ def activity_detail(request, pk: int):
     )
 
 
-def _activity_form_page(request, activity: Activity | None):
+def _activity_form(request, activity: Activity | None) -> ActivityForm:
     department = coordinated_department(request.user)
-    form = ActivityForm(request.POST or None, instance=activity, coordinated_department=department)
-    if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k not in {"partners", "languages"}}
-        related = {
-            "partners": form.cleaned_data["partners"],
-            "languages": form.cleaned_data["languages"],
-        }
-        if activity is None:
-            saved = services.activity_create(fields=fields, **related)
-            messages.success(request, _("“%s” was created. Now add its sessions.") % saved)
-        else:
-            saved = services.activity_update(activity=activity, fields=fields, **related)
-            messages.success(request, _("Changes to “%s” were saved.") % saved)
-        return redirect(saved)
-    return render(request, "events/activity_form.html", {"form": form, "activity": activity})
+    return ActivityForm(request.POST or None, instance=activity, coordinated_department=department)
+
+
+def _activity_fields(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k not in {"partners", "languages"}}
 
 
 @login_required
@@ -201,13 +216,35 @@ def _activity_form_page(request, activity: Activity | None):
 def activity_create(request):
     if not permissions.can_create_activities(request.user):
         raise PermissionDenied
-    return _activity_form_page(request, None)
+    return edit_page(
+        request,
+        form=_activity_form(request, None),
+        save=lambda data: services.activity_create(
+            fields=_activity_fields(data), partners=data["partners"], languages=data["languages"]
+        ),
+        template="events/activity_form.html",
+        context={"activity": None},
+        success_message=lambda activity: _("“%s” was created. Now add its sessions.") % activity,
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_edit(request, pk: int):
-    return _activity_form_page(request, permissions.get_activity_for_edit(request.user, pk))
+    activity = permissions.get_activity_for_edit(request.user, pk)
+    return edit_page(
+        request,
+        form=_activity_form(request, activity),
+        save=lambda data: services.activity_update(
+            activity=activity,
+            fields=_activity_fields(data),
+            partners=data["partners"],
+            languages=data["languages"],
+        ),
+        template="events/activity_form.html",
+        context={"activity": activity},
+        success_message=changes_saved,
+    )
 
 
 @login_required
@@ -290,6 +327,21 @@ def session_cancel(request, pk: int):
     if request.POST.get("restore"):
         services.session_restore(session=session)
         messages.success(request, _("The session is back on."))
+    elif not request.POST.get("confirm"):
+        # Ask first, with a page that works without JavaScript.
+        return render(
+            request,
+            "core/confirm.html",
+            {
+                "question": _("Cancel this session?"),
+                "session": session,
+                "warning": _("Its participants see it as cancelled in their calendars."),
+                "yes": _("Yes, cancel this session"),
+                "no": _("No, go back"),
+                "back": session.activity.get_absolute_url(),
+                "action": request.get_full_path(),
+            },
+        )
     else:
         services.session_cancel(session=session)
         messages.success(request, _("The session was cancelled."))
@@ -325,15 +377,19 @@ def material_add(request, pk: int):
     form = MaterialForm(request.POST or None, request.FILES or None, activity=activity)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        services.material_add(
-            activity=activity,
-            session=data["session"],
-            title=data["title"],
-            url=data["url"],
-            file=data["file"],
-        )
-        messages.success(request, _("“%s” was added.") % data["title"])
-        return redirect(activity)
+        try:
+            services.material_add(
+                activity=activity,
+                session=data["session"],
+                title=data["title"],
+                url=data["url"],
+                file=data["file"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("“%s” was added.") % data["title"])
+            return redirect(activity)
     return render(request, "events/material_form.html", {"form": form, "activity": activity})
 
 
@@ -356,9 +412,17 @@ def material_download(request, pk: int):
     )
     if not material.file:
         raise Http404
-    return FileResponse(
-        material.file.open("rb"), as_attachment=True, filename=Path(material.file.name).name
-    )
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    name = uploads.sanitise_filename(Path(material.file.name).name)
+    try:
+        content_type = uploads.detect_type(handle, name=name)
+    except ValidationError:
+        # Kept before uploads were checked: a browser must only save it.
+        content_type = downloads.UNKNOWN_TYPE
+    return downloads.attachment(handle, name=name, content_type=content_type, size=handle.size)
 
 
 @login_required
@@ -434,9 +498,17 @@ def my_calendar(request):
 # Feeds ---------------------------------------------------------------------------------
 
 
-def _ics(request, *, key: str, filename: str, build) -> HttpResponse:
+def _ics(request, *, key: str, filename: str, build, shows=None) -> HttpResponse:
     """A feed response: from the cache while nothing in it changed, 304 when the client
-    already holds this version (calendar clients poll every hour)."""
+    already holds this version (calendar clients poll every hour).
+
+    ``shows``, the activities the feed holds, is part of the cache key: whatever changes
+    who may see what (a participant or speaker added or removed, an activity made private,
+    a person moved to another department) shows at the next fetch, the same moment for
+    every reader."""
+    if shows is not None:
+        ids = ",".join(str(pk) for pk in shows.order_by("pk").values_list("pk", flat=True))
+        key += "|" + hashlib.sha1(ids.encode(), usedforsecurity=False).hexdigest()
     body, etag = feeds.cached_calendar(f"{key}|{_base_url(request)}", build)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
@@ -483,13 +555,15 @@ def session_feed(request, uid):
 
 @require_safe
 def public_feed(request):
+    activities = Activity.objects.filter(visibility=Visibility.PUBLIC)
     return _ics(
         request,
         key="public",
         filename="public.ics",
+        shows=activities,
         build=lambda: feeds.build_calendar(
             name=_("Amity public calendar"),
-            sessions=feeds.sessions_for_feed(Activity.objects.filter(visibility=Visibility.PUBLIC)),
+            sessions=feeds.sessions_for_feed(activities),
             base_url=_base_url(request),
         ),
     )
@@ -504,8 +578,9 @@ def department_feed(request, slug: str):
     activities = permissions.activities_visible_to(user).filter(department=department)
     return _ics(
         request,
-        key=f"department|{department.pk}|{user.pk}",
+        key=f"department|{department.pk}|{user.pk}|{department.name}",
         filename=f"{department.slug}.ics",
+        shows=activities,
         build=lambda: feeds.build_calendar(
             name=_("%(department)s — activities") % {"department": department.name},
             sessions=feeds.sessions_for_feed(activities),
@@ -522,13 +597,15 @@ def personal_feed(request, key: str):
     if not user.is_authenticated:
         raise Http404
     name = user.person.full_name if user.person else user.username
+    activities = selectors.personal_activities(user=user)
     return _ics(
         request,
-        key=f"personal|{user.pk}",
+        key=f"personal|{user.pk}|{name}",
         filename="amity.ics",
+        shows=activities,
         build=lambda: feeds.build_calendar(
             name=_("Amity — %(name)s") % {"name": name},
-            sessions=feeds.sessions_for_feed(selectors.personal_activities(user=user)),
+            sessions=feeds.sessions_for_feed(activities),
             base_url=_base_url(request),
         ),
     )

@@ -139,7 +139,9 @@ def test_activity_create_refuses_unknown_department_partner_and_language(office,
     assert (response.status_code, response.json()) == (
         422,
         {
-            "detail": "Invalid data.",
+            "detail": "department: There is no department “no-such-department”.; "
+            "partners: Not a partner institution: 999999.; "
+            "languages: Unknown language code: xx.",
             "errors": {
                 "department": ["There is no department “no-such-department”."],
                 "partners": ["Not a partner institution: 999999."],

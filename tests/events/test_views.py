@@ -141,7 +141,7 @@ def test_cancel_and_restore_a_session(world, client, cicu):
     session = cicu.sessions.first()
     assert client.post(reverse("events:session_cancel", args=[session.pk])).status_code == 403
     client.force_login(world.office)
-    client.post(reverse("events:session_cancel", args=[session.pk]))
+    client.post(reverse("events:session_cancel", args=[session.pk]), {"confirm": "1"})
     assert Session.objects.get(pk=session.pk).is_cancelled
     client.post(reverse("events:session_cancel", args=[session.pk]), {"restore": "1"})
     assert not Session.objects.get(pk=session.pk).is_cancelled
@@ -209,12 +209,12 @@ def test_coordinator_creates_activities_only_for_their_department(world, client)
         "kind": "classroom",
         "status": "planned",
         "visibility": "partners",
-        "department": world.cardiology.pk,
+        "department": world.cardiology.slug,
         "time_zone": "Asia/Shanghai",
     }
     text = _text(client.post(reverse("events:activity_create"), data))
     assert "Select a valid choice." in text
-    data["department"] = world.rehab.pk
+    data["department"] = world.rehab.slug
     response = client.post(reverse("events:activity_create"), data)
     created = Activity.objects.get(title="Speech classroom")
     assert response["Location"] == created.get_absolute_url()
