@@ -1,32 +1,40 @@
 """The public calendar feed, ``/calendar/public.ics``, over HTTP from the production server.
 
 The figure to beat: on this machine Indico 3.3 served its category calendar of 1,001
-events in a median of about 1.5 s. The goal is at least 20 times faster than that with
-1,000 sessions, and time growing no worse than linearly with the number of sessions.
+events in a median of about 1.5 s. The goal is at least 20 times faster (<= 75 ms) with
+the same number of events, and time growing no worse than linearly with it. Events are
+counted as Indico counts them: VEVENTs in the feed (a weekly series is one, plus one per
+moved or cancelled occurrence), so a feed of 1,001 events here holds more sessions.
 
-For each number of sessions N (``--sessions``):
+For each number of events N (``--events``, default 1,001 and 10,000):
 
 1. a fresh data folder in a temporary directory and ``amity manage migrate`` (SQLite: no
    DATABASE_URL, plain HTTP, only 127.0.0.1 allowed);
-2. fixture data, made in a subprocess by ``generate()`` (see there): N sessions of N/10
-   public activities, plus some non-public ones the feed must leave out;
+2. fixture data, made in a subprocess by ``generate()`` (see there): N public events of
+   N/10 activities, plus some non-public sessions the feed must leave out;
 3. ``amity serve`` on 127.0.0.1 (gunicorn, ``--workers`` x ``--threads``), started
    ``--cold`` times with an empty feed cache: each time, the first GET of the feed once
-   /healthz answers is a cold sample. After the last one, ``--requests`` sequential GETs of
-   each warm kind: served from the cache ("hit"), answered 304 to If-None-Match, and built
-   again after the cache was emptied ("rebuild": the cost of the first request after any
-   change, and of every request on a server without the cache). Then the peak RSS (VmHWM)
-   and PSS of the gunicorn master and its workers are read.
+   /healthz answers is a cold sample (a new process: every event is written). After the
+   last one, ``--requests`` sequential GETs of each warm kind: served from the cache
+   ("hit"), answered 304 to If-None-Match, after the feed cache was emptied ("emptied":
+   the workers still hold the written events), and after one session was changed
+   ("changed": the feed is built again, writing one event). Then the peak RSS (VmHWM) and
+   PSS of the gunicorn master and its workers are read;
+4. in a subprocess, ``build_calendar`` is timed without HTTP (``--builds`` times each,
+   wall and CPU time of the process): with no event written yet (cold, as in a new
+   worker), with only the events of another feed written (the versions are read first),
+   and after one change made through the services.
 
 The first response is parsed with ``icalendar`` and its VEVENTs (single sessions, series
 masters and their overrides) and VTIMEZONEs must be exactly what the fixture data implies;
 every other response must carry the same number of VEVENTs. Any mismatch stops the run.
 
 Only the standard library speaks HTTP; every request has a timeout and every wait a
-deadline; the server is always stopped. A table goes to stdout, followed by JSON of all
-figures; progress goes to stderr. Nothing is written inside the repository.
+deadline; the server is always stopped (``benchmarks.harness.servers``). A table of
+medians goes to stdout, followed by JSON of all figures (every sample); progress goes to
+stderr. Nothing is written inside the repository.
 
-    .venv/bin/python -m benchmarks feed --sessions 1000 10000 --requests 30 [--profile]
+    python3 dev.py bench feed --events 1001 10000 --requests 30 [--profile]
 """
 
 import argparse
@@ -34,38 +42,39 @@ import contextlib
 import cProfile
 import http.client
 import json
-import math
-import os
-import platform
 import pstats
 import random
-import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as wall_time
 from pathlib import Path
 
 from icalendar import Calendar
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.harness import report
+from benchmarks.harness.servers import (
+    ROOT,
+    BenchmarkError,
+    Server,
+    call_entry,
+    django_setup,
+    fresh_database,
+    log,
+    print_result,
+    serving,
+    tail,
+)
+
 FEED_PATH = "/calendar/public.ics"
-HEALTH_PATH = "/healthz"
-RESULT_MARK = "BENCHMARK-RESULT "
 
 INDICO_MEDIAN_MS = 1500.0
 INDICO_EVENTS = 1001
-REFERENCE_SESSIONS = 1000
 GOAL_FACTOR = 20.0
 
 # Fixture data: the organisers' zones (weights), the share of sessions that are
@@ -77,14 +86,7 @@ CANCEL_SHARE = 0.04
 MOVE_SHARE = 0.03
 HIDDEN_SHARE = 0.2  # non-public sessions, in addition to the N public ones
 
-START_DEADLINE_S = 90.0
-STOP_DEADLINE_S = 20.0
-MIGRATE_TIMEOUT_S = 600.0
 GENERATE_TIMEOUT_S = 1800.0
-
-
-class BenchmarkError(RuntimeError):
-    """The benchmark could not measure what it should, or the feed is wrong."""
 
 
 # --- fixture data (runs in a subprocess, with the benchmark's environment) ---------------
@@ -163,24 +165,24 @@ def _activity_fields(rng: random.Random, index: int, visibility: str) -> dict:
     }
 
 
-def generate(sessions: int, seed: int) -> dict:
+def generate(events: int, seed: int) -> dict:
     """Fill the (migrated, empty) database with benchmark fixture data; return what the
-    public feed must then contain.
+    public feed must then contain: exactly ``events`` VEVENTs (N), counted as Indico's
+    feed counts its events, one per calendar entry (a series is one entry, plus one per
+    cancelled or moved occurrence).
 
-    N/10 public activities in three zones, over a year from four months ago: about 70 % of
-    the sessions are single sessions (a few cancelled or moved), the rest occurrences of
-    weekly series (some every other week, some twice a week) of which a few are cancelled
-    or moved. Another 20 % of N are sessions of staff/partner/invited-only activities.
+    N/10 public activities in three zones, over a year from four months ago: 30 % of N are
+    occurrences of weekly series (some every other week, some twice a week, starting on
+    one of their days) of which a few are cancelled or moved; single sessions (a few
+    cancelled or moved) make up the N events. Another 20 % of N are sessions of
+    staff/partner/invited-only activities.
 
     Activities, series and the cancellations and moves of occurrences go through the real
     services (``amity.events.services``). Single sessions are benchmark fixture data and
     are bulk-created as ``Session`` rows directly: creating 10,000 one by one through
     ``session_create`` (a full_clean and a transaction each) would only slow the set-up.
     """
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.db import transaction
     from django.utils import timezone
 
@@ -191,10 +193,9 @@ def generate(sessions: int, seed: int) -> dict:
     first_day = timezone.localdate() - timedelta(days=120)
     started = time.perf_counter()
 
-    n_activities = max(2, sessions // 10)
-    series_sessions = round(sessions * SERIES_SHARE)
+    n_activities = max(2, events // 10)
+    series_sessions = round(events * SERIES_SHARE)
     n_series = min(n_activities - 1, max(1, round(series_sessions / MEAN_SERIES_LENGTH)))
-    singles_per_activity = _split(sessions - series_sessions, n_activities - n_series, 1, rng)
     series_lengths = _split(series_sessions, n_series, 4, rng)
     if max(series_lengths) > timing.MAX_OCCURRENCES:
         raise BenchmarkError("a series would exceed timing.MAX_OCCURRENCES")
@@ -229,14 +230,22 @@ def generate(sessions: int, seed: int) -> dict:
         for index in range(n_activities):
             activity = services.activity_create(fields=_activity_fields(rng, index, "public"))
             zones.add(activity.time_zone)
+            if index == n_series:
+                # The series and their overrides are written: single sessions fill the rest.
+                singles = events - summary["series"] - summary["overrides"]
+                singles_per_activity = _split(singles, n_activities - n_series, 1, rng)
             if index < n_series:
                 length = series_lengths[index]
+                rule = rng.choice(rules)
+                start_date = first_day + timedelta(days=rng.randrange(180))
+                while "BYDAY" in rule and start_date.weekday() not in (1, 3):
+                    start_date += timedelta(days=1)  # a series starts on one of its days
                 series = services.series_create(
                     activity=activity,
-                    start_date=first_day + timedelta(days=rng.randrange(180)),
+                    start_date=start_date,
                     start_time=_wall(rng, first_day).time(),
                     time_zone=activity.time_zone,
-                    rrule=f"{rng.choice(rules)};COUNT={length}",
+                    rrule=f"{rule};COUNT={length}",
                     duration_minutes=rng.choice((60, 90)),
                     title=rng.choice(("", "Weekly meeting", "Lecture")),
                 )
@@ -258,7 +267,7 @@ def generate(sessions: int, seed: int) -> dict:
                 count = singles_per_activity[index - n_series]
                 rows.extend(single_rows(activity, count))
                 summary["singles"] += count
-        hidden = round(sessions * HIDDEN_SHARE)
+        hidden = round(events * HIDDEN_SHARE)
         hidden_activities = max(1, hidden // 10)
         for index, count in enumerate(_split(hidden, hidden_activities, 1, rng)):
             visibility = ("staff", "partners", "invited")[index % 3]
@@ -270,9 +279,11 @@ def generate(sessions: int, seed: int) -> dict:
         Session.objects.bulk_create(rows, batch_size=1000)
 
     public = Session.objects.filter(activity__visibility="public").count()
-    if public != sessions or summary["singles"] + summary["series_sessions"] != sessions:
-        raise BenchmarkError(f"generated {public} public sessions instead of {sessions}")
+    vevents = summary["singles"] + summary["series"] + summary["overrides"]
+    if vevents != events or summary["singles"] + summary["series_sessions"] != public:
+        raise BenchmarkError(f"generated {vevents} public events instead of {events}")
     return {
+        "events": events,
         "public_sessions": public,
         "public_activities": n_activities,
         "single_sessions": summary["singles"],
@@ -290,42 +301,75 @@ def generate(sessions: int, seed: int) -> dict:
 
 def _generate_entry() -> None:
     """``python -c`` entry: ``generate(N, seed)``, its result as one marked JSON line."""
-    sessions, seed = (int(arg) for arg in sys.argv[1:3])
-    print(RESULT_MARK + json.dumps(generate(sessions, seed)), flush=True)
+    events, seed = (int(arg) for arg in sys.argv[1:3])
+    print_result(generate(events, seed))
 
 
-def profile_feed(top: int) -> dict:
-    """Build the public feed in-process on the benchmark database (as ``public_feed`` does
-    when its cache misses) once to warm up, then time the cache-key query, the session query
-    and the building apart, then profile a whole build. Returns the times and the functions
-    with the most own time."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amity.settings")
-    import django
+def profile_feed(top: int, repeats: int = 5) -> dict:
+    """Build the public feed in-process on the benchmark database, as ``public_feed`` does
+    when its cache misses, and time it apart from HTTP:
 
-    django.setup()
-    from amity.events import feeds
-    from amity.events.models import Activity, Visibility
+    - cold: the build in a process whose cache of written events is empty (cleared before
+      each of ``repeats`` builds): every event is written, as in a new worker;
+    - cold, other events written: the same, after a build of the feed under another base
+      URL (whose events are kept): the feed's versions are read first, then its rows;
+    - one change: one single session renamed through ``services.session_update`` (its
+      SEQUENCE and ``updated_at`` move, as on the page), then a build: one event is
+      written, the others come from the cache;
+
+    then profile a cold build (cProfile). Returns medians (wall and this process's CPU
+    time), the cache's counts for the last one-change build and the functions with the most
+    own time. Zone data (``timing.zone_rules``, VTIMEZONEs) stays cached in the process."""
+    django_setup()
+    from amity.events import feeds, services
+    from amity.events.models import Activity, Session, Visibility
 
     activities = Activity.objects.filter(visibility=Visibility.PUBLIC)
 
-    def build(sessions) -> bytes:
-        return feeds.build_calendar(
-            name="Amity public calendar", sessions=sessions, base_url="http://127.0.0.1"
+    cpu: dict[str, list[float]] = {kind: [] for kind in BUILDS_MEASURED}
+
+    def build(kind: str = "", base_url: str = "http://127.0.0.1") -> float:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        body = feeds.build_calendar(
+            name="Amity public calendar",
+            sessions=feeds.sessions_for_feed(activities),
+            base_url=base_url,
         )
+        if not body.endswith(b"END:VCALENDAR\r\n"):
+            raise BenchmarkError("the feed built in-process is incomplete")
+        if kind:
+            cpu[kind].append(time.process_time() - cpu_started)
+        return time.perf_counter() - started
 
-    build(feeds.sessions_for_feed(activities))
-    version = getattr(feeds, "feed_version", lambda: "")  # the cache key's query, if any
+    build()  # imports, translations, zone files
     started = time.perf_counter()
-    version()
-    versioned = time.perf_counter()
-    sessions = list(feeds.sessions_for_feed(activities))
-    queried = time.perf_counter()
-    build(sessions)
-    built = time.perf_counter()
+    feeds.feed_version()
+    version_s = time.perf_counter() - started
+    cold, in_parts = [], []
+    for _ in range(repeats):
+        feeds.event_cache_clear()
+        cold.append(build("cold_build"))
+    for _ in range(repeats):
+        feeds.event_cache_clear()
+        build(base_url="http://localhost")
+        in_parts.append(build("cold_build_in_parts"))
+    singles = list(
+        Session.objects.filter(activity__in=activities, series__isnull=True).order_by("pk")[
+            :repeats
+        ]
+    )
+    changed, counts = [], {}
+    for index, session in enumerate(singles):
+        services.session_update(session=session, fields={"title": f"Changed {index}"})
+        before = feeds.event_cache_info()
+        changed.append(build("one_change_build"))
+        after = feeds.event_cache_info()
+        counts = {"written": after.misses - before.misses, "reused": after.hits - before.hits}
 
+    feeds.event_cache_clear()
     profiler = cProfile.Profile()
     profiler.enable()
-    build(feeds.sessions_for_feed(activities))
+    build()
     profiler.disable()
     stats = pstats.Stats(profiler)
     rows = []
@@ -342,9 +386,14 @@ def profile_feed(top: int) -> dict:
     by_own = sorted(rows, key=lambda row: row["own_ms"], reverse=True)[:top]
     by_cumulative = sorted(rows, key=lambda row: row["cumulative_ms"], reverse=True)[:top]
     return {
-        "version_ms": round((versioned - started) * 1000, 1),
-        "query_ms": round((queried - versioned) * 1000, 1),
-        "build_ms": round((built - queried) * 1000, 1),
+        "version_ms": report.ms(version_s),
+        "cold_build": _stats(cold),
+        "cold_build_in_parts": _stats(in_parts),
+        "one_change_build": _stats(changed),
+        "one_change_events": counts,
+        # CPU time of this process: on a busy machine, less inflated than the wall time.
+        "cpu_median_ms": {kind: report.ms(statistics.median(v)) for kind, v in cpu.items()},
+        "cpu_samples_ms": {kind: [report.ms(x) for x in v] for kind, v in cpu.items()},
         "profiled_total_ms": round(stats.total_tt * 1000, 1),
         "top_own_time": by_own,
         "top_cumulative": by_cumulative,
@@ -352,68 +401,11 @@ def profile_feed(top: int) -> dict:
 
 
 def _profile_entry() -> None:
-    print(RESULT_MARK + json.dumps(profile_feed(int(sys.argv[1]))), flush=True)
+    top, repeats = (int(arg) for arg in sys.argv[1:3])
+    print_result(profile_feed(top, repeats))
 
 
 # --- driving the server ---------------------------------------------------------------
-
-
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def _env(data_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("AMITY_", "DATABASE_URL", "DJANGO_"))
-    }
-    env.update(
-        {
-            "AMITY_DATA_DIR": str(data_dir),
-            "AMITY_SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
-            "AMITY_HTTPS": "false",
-            "AMITY_ALLOWED_HOSTS": "127.0.0.1",
-            "AMITY_CACHE_DIR": str(data_dir / "cache"),
-            "DJANGO_SETTINGS_MODULE": "amity.settings",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
-        }
-    )
-    return env
-
-
-def _amity() -> list[str]:
-    script = Path(sys.executable).with_name("amity")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "amity"]
-
-
-def _run(command: list[str], env: dict, cwd: Path, timeout: float) -> str:
-    try:
-        result = subprocess.run(
-            command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as error:
-        raise BenchmarkError(f"{command[:3]} took more than {timeout:.0f} s") from error
-    if result.returncode != 0:
-        raise BenchmarkError(
-            f"{' '.join(command[:4])} … exited with {result.returncode}:\n{result.stderr[-3000:]}"
-        )
-    return result.stdout
-
-
-def _python_entry(entry: str, args: list, env: dict, cwd: Path, timeout: float) -> dict:
-    code = f"from benchmarks.feed import {entry}; {entry}()"
-    out = _run([sys.executable, "-c", code, *map(str, args)], env, cwd, timeout)
-    for line in reversed(out.splitlines()):
-        if line.startswith(RESULT_MARK):
-            return json.loads(line.removeprefix(RESULT_MARK))
-    raise BenchmarkError(f"{entry} printed no result:\n{out[-2000:]}")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -449,21 +441,6 @@ def _get(port: int, path: str, timeout: float, etag: str = "") -> Response:
         connection.close()
 
 
-def _children(pid: int) -> list[int]:
-    children = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid …; comm may contain spaces and parentheses.
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            children.append(int(entry.name))
-    return sorted(children)
-
-
 def _memory_kb(pid: int) -> dict[str, int]:
     """VmHWM (peak RSS), VmRSS and Pss of one process, in kB."""
     values = {}
@@ -479,87 +456,6 @@ def _memory_kb(pid: int) -> dict[str, int]:
     return values
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen
-    port: int
-    startup_s: float
-    log: Path
-
-    def workers(self) -> list[int]:
-        return _children(self.process.pid)
-
-
-def _wait_healthy(process: subprocess.Popen, port: int, workers: int, log: Path) -> None:
-    deadline = time.monotonic() + START_DEADLINE_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise BenchmarkError(f"amity serve exited with {process.returncode}:\n{_tail(log)}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if _get(port, HEALTH_PATH, timeout=5).status == 200:
-                break
-        time.sleep(0.1)
-    else:
-        raise BenchmarkError(f"/healthz did not answer in {START_DEADLINE_S:.0f} s:\n{_tail(log)}")
-    while len(_children(process.pid)) < workers:
-        if time.monotonic() > deadline:
-            raise BenchmarkError(f"gunicorn did not start {workers} workers:\n{_tail(log)}")
-        time.sleep(0.05)
-
-
-def _tail(log: Path, chars: int = 3000) -> str:
-    with contextlib.suppress(OSError):
-        return log.read_text(errors="replace")[-chars:]
-    return "(no log)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the gunicorn master (a graceful stop of it and its workers); SIGKILL to
-    the process group it leads if anything is left after the deadline."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            _log(f"  server {process.pid} did not stop in time; killing its process group")
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)  # the group is ours: start_new_session
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=STOP_DEADLINE_S)
-
-
-@contextlib.contextmanager
-def _serving(env: dict, data_dir: Path, ns: argparse.Namespace, run: int) -> Iterator[Server]:
-    port = _free_port()
-    log = data_dir / f"serve-{run}.log"
-    command = [
-        *_amity(),
-        "serve",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(ns.workers),
-        "--threads",
-        str(ns.threads),
-    ]
-    started = time.perf_counter()
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=data_dir,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_healthy(process, port, ns.workers, log)
-        yield Server(process, port, time.perf_counter() - started, log)
-    finally:
-        _stop(process)
-
-
 # --- measuring ------------------------------------------------------------------------
 
 
@@ -569,7 +465,7 @@ def _feed(server: Server, expected_vevents: int, timeout: float, etag: str = "")
     try:
         response = _get(server.port, FEED_PATH, timeout, etag)
     except (OSError, http.client.HTTPException) as error:
-        raise BenchmarkError(f"GET {FEED_PATH} failed: {error!r}\n{_tail(server.log)}") from error
+        raise BenchmarkError(f"GET {FEED_PATH} failed: {error!r}\n{tail(server.log)}") from error
     if etag:
         if response.status != 304 or response.body:
             raise BenchmarkError(f"GET {FEED_PATH} with If-None-Match: {response.status}")
@@ -577,7 +473,7 @@ def _feed(server: Server, expected_vevents: int, timeout: float, etag: str = "")
     if response.status != 200 or not response.content_type.startswith("text/calendar"):
         raise BenchmarkError(
             f"GET {FEED_PATH}: {response.status} {response.content_type}\n"
-            f"{response.body[:500]!r}\n{_tail(server.log)}"
+            f"{response.body[:500]!r}\n{tail(server.log)}"
         )
     found = response.body.count(b"BEGIN:VEVENT")
     if found != expected_vevents:
@@ -610,27 +506,37 @@ def _check_calendar(body: bytes, data: dict) -> dict:
     return found
 
 
+def _change_one_session(data_dir: Path, index: int) -> None:
+    """Rename one public single session as ``session_update`` would (title, SEQUENCE,
+    ``updated_at``), directly in the SQLite file: the server sees a new feed version."""
+    with contextlib.closing(sqlite3.connect(data_dir / "amity.sqlite3", timeout=30)) as db:
+        ids = [
+            row[0]
+            for row in db.execute(
+                "SELECT s.id FROM events_session s JOIN events_activity a"
+                " ON a.id = s.activity_id WHERE a.visibility = 'public'"
+                " AND s.series_id IS NULL ORDER BY s.id LIMIT 100"
+            )
+        ]
+        now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        db.execute(
+            "UPDATE events_session SET title = ?, sequence = sequence + 1, updated_at = ?"
+            " WHERE id = ?",
+            (f"Changed {index}", now, ids[index % len(ids)]),
+        )
+        db.commit()
+
+
 def _clear_cache(cache_dir: Path) -> None:
     """Empty the feed cache (a folder of ours: AMITY_CACHE_DIR) so the next GET builds."""
     shutil.rmtree(cache_dir, ignore_errors=True)
 
 
-def _ms(seconds: float) -> float:
-    return round(seconds * 1000, 1)
-
-
-def _p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
-
-
 def _stats(samples: list[float]) -> dict:
     return {
-        "median_ms": _ms(statistics.median(samples)),
-        "p90_ms": _ms(_p90(samples)),
-        "min_ms": _ms(min(samples)),
-        "max_ms": _ms(max(samples)),
-        "samples_ms": [_ms(sample) for sample in samples],
+        **report.latency_ms(samples, shares=(0.9,)),
+        "min_ms": report.ms(min(samples)),
+        "samples_ms": [report.ms(sample) for sample in samples],
     }
 
 
@@ -655,7 +561,7 @@ def _memory(server: Server, idle: dict[int, dict]) -> dict:
     }
 
 
-def measure(sessions: int, ns: argparse.Namespace) -> dict:
+def measure(events: int, ns: argparse.Namespace) -> dict:
     """One size: migrate, generate, then the cold starts and the warm requests.
 
     Built feeds are cached (a file cache in AMITY_CACHE_DIR that outlives restarts) and
@@ -664,185 +570,243 @@ def measure(sessions: int, ns: argparse.Namespace) -> dict:
     - hit: a plain GET while nothing changed (served from the cache);
     - conditional: a GET with the ETag of the last response (304, what polling calendar
       clients send);
-    - rebuild: a plain GET after the cache was emptied, in the warm server: what every
-      first request after a change costs, and what a server without a cache pays always.
+    - rebuild: a plain GET after the feed cache was emptied, in the warm server: the
+      worker's cache of written events is warm, so this is what a server pays to put
+      unchanged events together again;
+    - changed: a plain GET after one single session was renamed (an SQL update of its
+      title, SEQUENCE and ``updated_at``, made by this process): the feed's version moves,
+      and the worker writes that one event anew. With several workers a GET may land on a
+      worker that has not written the events yet; all are warmed first.
 
-    A cold sample is the first GET after a start with an empty cache (so it builds).
+    A cold sample is the first GET after a start with an empty cache (so it builds, and
+    writes every event). Then the build is timed in-process too (``profile_feed``).
     """
-    data_dir = Path(tempfile.mkdtemp(prefix=f"amity-bench-feed-{sessions}-"))
-    env = _env(data_dir)
-    cache_dir = Path(env["AMITY_CACHE_DIR"])
-    try:
-        _log(f"[{sessions}] data folder {data_dir}; migrating …")
-        started = time.perf_counter()
-        _run([*_amity(), "manage", "migrate", "--noinput"], env, data_dir, MIGRATE_TIMEOUT_S)
-        _log(f"[{sessions}] migrated in {time.perf_counter() - started:.1f} s; generating …")
-        data = _python_entry(
-            "_generate_entry", [sessions, ns.seed], env, data_dir, GENERATE_TIMEOUT_S
+    label = str(events)
+    with fresh_database("sqlite", label, prefix=f"amity-bench-feed-{events}-", keep=ns.keep) as db:
+        log(f"[{label}] generating …")
+        data = call_entry(
+            "benchmarks.feed",
+            "_generate_entry",
+            [events, ns.seed],
+            db.env,
+            db.data_dir,
+            GENERATE_TIMEOUT_S,
         )
-        expected = data["expected_vevents"]
-        _log(
-            f"[{sessions}] generated in {data['seconds']} s: {data['single_sessions']} single "
+        log(
+            f"[{label}] generated in {data['seconds']} s: {data['single_sessions']} single "
             f"sessions, {data['series']} series ({data['series_sessions']} occurrences, "
             f"{data['overrides']} cancelled/moved), {data['hidden_sessions']} non-public"
         )
-        cold: list[float] = []
-        startups: list[float] = []
-        hits: list[float] = []
-        conditional: list[float] = []
-        rebuilds: list[float] = []
-        parsed: dict = {}
-        memory: dict = {}
-        size = 0
-        for run in range(ns.cold):
-            _clear_cache(cache_dir)
-            with _serving(env, data_dir, ns, run) as server:
-                startups.append(server.startup_s)
-                idle = {pid: _memory_kb(pid) for pid in server.workers()}
-                response = _feed(server, expected, ns.timeout)
-                cold.append(response.seconds)
-                _log(f"[{sessions}] cold #{run + 1}: {_ms(response.seconds)} ms")
-                if run == 0:
-                    parsed = _check_calendar(response.body, data)
-                    size = len(response.body)
-                if len(response.body) != size:
-                    raise BenchmarkError(f"feed size changed: {len(response.body)} != {size}")
-                if run < ns.cold - 1:
-                    continue
-                etag = response.etag
+        return _measure_feed(events, data, db.env, db.data_dir, ns)
+
+
+def _measure_feed(
+    events: int, data: dict, env: dict, data_dir: Path, ns: argparse.Namespace
+) -> dict:
+    """The cold starts, the warm requests and the in-process builds of one size."""
+    cache_dir = Path(env["AMITY_CACHE_DIR"])
+    expected = data["expected_vevents"]
+    cold: list[float] = []
+    startups: list[float] = []
+    hits: list[float] = []
+    conditional: list[float] = []
+    rebuilds: list[float] = []
+    changed: list[float] = []
+    parsed: dict = {}
+    memory: dict = {}
+    size = 0
+    for run in range(ns.cold):
+        _clear_cache(cache_dir)
+        with serving(
+            env, data_dir, workers=ns.workers, threads=ns.threads, name=f"serve-{run}"
+        ) as server:
+            startups.append(server.startup_s)
+            idle = {pid: _memory_kb(pid) for pid in server.workers()}
+            response = _feed(server, expected, ns.timeout)
+            cold.append(response.seconds)
+            log(f"[{events}] cold #{run + 1}: {report.ms(response.seconds)} ms")
+            if run == 0:
+                parsed = _check_calendar(response.body, data)
+                size = len(response.body)
+            if len(response.body) != size:
+                raise BenchmarkError(f"feed size changed: {len(response.body)} != {size}")
+            if run < ns.cold - 1:
+                continue
+            etag = response.etag
+            for _ in range(ns.requests):
+                hits.append(_feed(server, expected, ns.timeout).seconds)
+            if etag:
                 for _ in range(ns.requests):
-                    hits.append(_feed(server, expected, ns.timeout).seconds)
-                if etag:
-                    for _ in range(ns.requests):
-                        conditional.append(_feed(server, expected, ns.timeout, etag).seconds)
-                for _ in range(ns.requests):
-                    _clear_cache(cache_dir)
-                    rebuilds.append(_feed(server, expected, ns.timeout).seconds)
-                memory = _memory(server, idle)
-        result = {
-            "sessions": sessions,
-            "data": data,
-            "database_mb": round((data_dir / "amity.sqlite3").stat().st_size / 2**20, 2),
-            "feed": {"bytes": size, "etag": bool(conditional), **parsed},
-            "startup_ms": [_ms(s) for s in startups],
-            "cold": _stats(cold),
-            "warm_hit": _stats(hits),
-            "warm_conditional": _stats(conditional) if conditional else None,
-            "warm_rebuild": _stats(rebuilds),
-            "memory": memory,
-        }
-        _log(
-            f"[{sessions}] warm medians: hit {result['warm_hit']['median_ms']} ms, rebuild "
-            f"{result['warm_rebuild']['median_ms']} ms; max worker peak RSS "
-            f"{memory['max_worker_peak_rss_mb']} MB"
-        )
-        if ns.profile:
-            _log(f"[{sessions}] profiling build_calendar in-process …")
-            result["profile"] = _python_entry(
-                "_profile_entry", [ns.profile_top], env, data_dir, GENERATE_TIMEOUT_S
-            )
-        return result
-    finally:
-        if ns.keep:
-            _log(f"[{sessions}] kept {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+                    conditional.append(_feed(server, expected, ns.timeout, etag).seconds)
+            for _ in range(ns.requests):
+                _clear_cache(cache_dir)
+                rebuilds.append(_feed(server, expected, ns.timeout).seconds)
+            for _ in range(4 * ns.workers):  # every worker has written the events
+                _clear_cache(cache_dir)
+                _feed(server, expected, ns.timeout)
+            for index in range(ns.requests):
+                _change_one_session(data_dir, index)
+                changed.append(_feed(server, expected, ns.timeout).seconds)
+            memory = _memory(server, idle)
+    result = {
+        "events": events,
+        "sessions": data["public_sessions"],
+        "data": data,
+        "database_mb": round((data_dir / "amity.sqlite3").stat().st_size / 2**20, 2),
+        "feed": {"bytes": size, "etag": bool(conditional), **parsed},
+        "startup_ms": [report.ms(s) for s in startups],
+        "cold": _stats(cold),
+        "warm_hit": _stats(hits),
+        "warm_conditional": _stats(conditional) if conditional else None,
+        "warm_rebuild": _stats(rebuilds),
+        "warm_changed": _stats(changed),
+        "memory": memory,
+    }
+    log(
+        f"[{events}] warm medians: hit {result['warm_hit']['median_ms']} ms, rebuild "
+        f"{result['warm_rebuild']['median_ms']} ms, after one change "
+        f"{result['warm_changed']['median_ms']} ms; max worker peak RSS "
+        f"{memory['max_worker_peak_rss_mb']} MB"
+    )
+    log(f"[{events}] timing and profiling build_calendar in-process …")
+    result["profile"] = call_entry(
+        "benchmarks.feed",
+        "_profile_entry",
+        [ns.profile_top, ns.builds],
+        env,
+        data_dir,
+        GENERATE_TIMEOUT_S,
+    )
+    return result
 
 
 KINDS_MEASURED = {
-    "cold": "cold (start, empty cache)",
-    "warm_rebuild": "warm rebuild (cache emptied)",
+    "cold": "cold (new server, empty caches)",
+    "warm_changed": "after one change",
+    "warm_rebuild": "feed cache emptied",
     "warm_hit": "warm hit (cached)",
     "warm_conditional": "warm 304 (If-None-Match)",
 }
+BUILDS_MEASURED = {
+    "cold_build": "build, no event written yet",
+    "cold_build_in_parts": "build, only other events written",
+    "one_change_build": "build after one change",
+}
+
+
+def _kinds(result: dict) -> dict:
+    """Every measured kind of one size: the HTTP ones and the in-process builds."""
+    return {
+        **{kind: result[kind] for kind in KINDS_MEASURED if result.get(kind)},
+        **{kind: result["profile"][kind] for kind in BUILDS_MEASURED if result.get("profile")},
+    }
 
 
 def summarise(results: list[dict]) -> dict:
     summary: dict = {}
-    by_size = {result["sessions"]: result for result in results}
-    if reference := by_size.get(REFERENCE_SESSIONS):
+    by_size = {result["events"]: result for result in results}
+    if reference := by_size.get(INDICO_EVENTS):
         summary["vs_indico"] = {
             kind: {
-                "factor": round(INDICO_MEDIAN_MS / reference[kind]["median_ms"], 1),
-                "meets_goal": INDICO_MEDIAN_MS / reference[kind]["median_ms"] >= GOAL_FACTOR,
+                "factor": round(INDICO_MEDIAN_MS / stats["median_ms"], 1),
+                "meets_goal": INDICO_MEDIAN_MS / stats["median_ms"] >= GOAL_FACTOR,
             }
-            for kind in KINDS_MEASURED
-            if reference.get(kind)
+            for kind, stats in _kinds(reference).items()
         }
     if len(by_size) >= 2:
         small, large = by_size[min(by_size)], by_size[max(by_size)]
-        size_factor = large["sessions"] / small["sessions"]
+        size_factor = large["events"] / small["events"]
+        small_kinds, large_kinds = _kinds(small), _kinds(large)
         summary["growth"] = {
-            "from_sessions": small["sessions"],
-            "to_sessions": large["sessions"],
+            "from_events": small["events"],
+            "to_events": large["events"],
             "size_factor": round(size_factor, 2),
             "bytes_factor": round(large["feed"]["bytes"] / small["feed"]["bytes"], 2),
             **{
                 kind: {
-                    "median_factor": round(large[kind]["median_ms"] / small[kind]["median_ms"], 2),
-                    "at_most_linear": large[kind]["median_ms"] / small[kind]["median_ms"]
+                    "median_factor": round(
+                        large_kinds[kind]["median_ms"] / small_kinds[kind]["median_ms"], 2
+                    ),
+                    "at_most_linear": large_kinds[kind]["median_ms"]
+                    / small_kinds[kind]["median_ms"]
                     <= size_factor,
                 }
-                for kind in KINDS_MEASURED
-                if small.get(kind) and large.get(kind)
+                for kind in small_kinds
+                if kind in large_kinds
             },
         }
     return summary
 
 
 def _median(result: dict, kind: str) -> str:
-    return f"{result[kind]['median_ms']:.1f}" if result.get(kind) else "-"
+    stats = _kinds(result).get(kind)
+    return f"{stats['median_ms']:.1f}" if stats else "-"
 
 
 def _print_report(results: list[dict], summary: dict) -> None:
     header = (
-        f"{'sessions':>8} {'cold med':>9} {'rebuild med':>11} {'rebuild p90':>11} "
-        f"{'hit med':>8} {'hit p90':>8} {'304 med':>8} {'bytes':>9} {'VEVENTs':>7} "
-        f"{'worker peak':>11} {'all peak':>8} {'all PSS':>7}"
+        f"{'events':>7} {'sessions':>8} {'cold':>7} {'changed':>8} {'emptied':>8} "
+        f"{'hit':>6} {'304':>6} | {'build':>7} {'changed':>8} | {'bytes':>9} "
+        f"{'worker peak':>11} {'all PSS':>7}"
     )
-    print("times in ms, memory in MB")
+    print(
+        "medians in ms, memory in MB; events = VEVENTs in the feed (as Indico counts its "
+        "events);\nHTTP: cold, after one change, feed cache emptied, hit, 304 | in-process "
+        "build_calendar: every event written, after one change"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
         m = r["memory"]
         print(
-            f"{r['sessions']:>8} {_median(r, 'cold'):>9} {_median(r, 'warm_rebuild'):>11} "
-            f"{r['warm_rebuild']['p90_ms']:>11.1f} {_median(r, 'warm_hit'):>8} "
-            f"{r['warm_hit']['p90_ms']:>8.1f} {_median(r, 'warm_conditional'):>8} "
-            f"{r['feed']['bytes']:>9} {r['feed']['vevents']:>7} "
-            f"{m['max_worker_peak_rss_mb']:>11.1f} {m['total_peak_rss_mb']:>8.1f} "
+            f"{r['events']:>7} {r['sessions']:>8} {_median(r, 'cold'):>7} "
+            f"{_median(r, 'warm_changed'):>8} {_median(r, 'warm_rebuild'):>8} "
+            f"{_median(r, 'warm_hit'):>6} {_median(r, 'warm_conditional'):>6} | "
+            f"{_median(r, 'cold_build'):>7} {_median(r, 'one_change_build'):>8} | "
+            f"{r['feed']['bytes']:>9} {m['max_worker_peak_rss_mb']:>11.1f} "
             f"{m['total_pss_mb']:>7.1f}"
         )
     print()
+    labels = {**KINDS_MEASURED, **BUILDS_MEASURED}
     if vs := summary.get("vs_indico"):
         print(
-            f"vs Indico 3.3 ({INDICO_EVENTS:,} events, median ~{INDICO_MEDIAN_MS:.0f} ms), "
-            f"{REFERENCE_SESSIONS:,} sessions, goal {GOAL_FACTOR:.0f}x faster:"
+            f"vs Indico 3.3 (its feed of {INDICO_EVENTS:,} events, median ~"
+            f"{INDICO_MEDIAN_MS:.0f} ms over HTTP), {INDICO_EVENTS:,} events here, goal "
+            f"{GOAL_FACTOR:.0f}x faster (<= {INDICO_MEDIAN_MS / GOAL_FACTOR:.0f} ms):"
         )
-        for kind, label in KINDS_MEASURED.items():
+        for kind, label in labels.items():
             if kind in vs:
                 verdict = "meets the goal" if vs[kind]["meets_goal"] else "MISSES the goal"
-                print(f"  {label:<30} {vs[kind]['factor']:>7.1f}x faster  {verdict}")
+                print(f"  {label:<32} {vs[kind]['factor']:>7.1f}x faster  {verdict}")
     else:
-        print(f"no run with {REFERENCE_SESSIONS:,} sessions: no comparison with Indico")
+        print(f"no run with {INDICO_EVENTS:,} events: no comparison with Indico")
     if growth := summary.get("growth"):
         print(
-            f"growth {growth['from_sessions']:,} -> {growth['to_sessions']:,} sessions "
+            f"growth {growth['from_events']:,} -> {growth['to_events']:,} events "
             f"(x{growth['size_factor']}, bytes x{growth['bytes_factor']}):"
         )
-        for kind, label in KINDS_MEASURED.items():
+        for kind, label in labels.items():
             if kind in growth:
                 linear = growth[kind]["at_most_linear"]
                 verdict = "no worse than linear" if linear else "WORSE than linear"
-                print(f"  {label:<30} x{growth[kind]['median_factor']:<7} {verdict}")
+                print(f"  {label:<32} x{growth[kind]['median_factor']:<7} {verdict}")
     for r in results:
         if profile := r.get("profile"):
+            counts = profile["one_change_events"]
+            cpu = profile["cpu_median_ms"]
             print(
-                f"\nprofile at {r['sessions']:,} sessions (in-process, no HTTP, no cache): "
-                f"feed_version {profile['version_ms']} ms, query {profile['query_ms']} ms, "
-                f"build_calendar {profile['build_ms']} ms; most own time under cProfile:"
+                f"\nin-process at {r['events']:,} events (no HTTP, no feed cache): "
+                f"feed_version {profile['version_ms']} ms; after one change "
+                f"{counts.get('written')} event(s) written, {counts.get('reused')} reused; "
+                f"CPU time medians: build {cpu['cold_build']} ms (wall "
+                f"{profile['cold_build']['median_ms']} ms), with only other events written "
+                f"{cpu['cold_build_in_parts']} ms (wall "
+                f"{profile['cold_build_in_parts']['median_ms']} ms), after one change "
+                f"{cpu['one_change_build']} ms (wall {profile['one_change_build']['median_ms']} "
+                f"ms); "
+                f"most own time in a cold build under cProfile:"
             )
-            for row in profile["top_own_time"]:
+            for row in profile["top_own_time"][: 12 if r.get("print_profile") else 0]:
                 print(
                     f"  {row['own_ms']:>8.1f} ms own {row['cumulative_ms']:>8.1f} ms cum "
                     f"{row['calls']:>8} calls  {row['function']}"
@@ -850,23 +814,16 @@ def _print_report(results: list[dict], summary: dict) -> None:
     print()
 
 
-def _machine() -> dict:
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "load_average": [round(load, 2) for load in os.getloadavg()],
-        "sqlite": sqlite3.sqlite_version,
-        "date": date.today().isoformat(),
-    }
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks feed", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
-        "--sessions", type=int, nargs="+", default=[1000, 10000], help="public sessions"
+        "--events",
+        type=int,
+        nargs="+",
+        default=[INDICO_EVENTS, 10000],
+        help="VEVENTs in the public feed (as Indico counts its events)",
     )
     parser.add_argument(
         "--requests", type=int, default=30, help="warm requests of each kind per size"
@@ -877,24 +834,27 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument(
-        "--profile", action="store_true", help="also cProfile build_calendar in-process"
+        "--builds", type=int, default=5, help="in-process builds of each kind per size"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print the cProfile of a cold build too"
     )
     parser.add_argument("--profile-top", type=int, default=12)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data folders")
     ns = parser.parse_args(argv)
-    if min(ns.sessions) < 100:
-        parser.error("--sessions: at least 100")
-    if ns.requests < 1 or ns.cold < 1 or ns.workers < 1 or ns.threads < 1:
+    if min(ns.events) < 100:
+        parser.error("--events: at least 100")
+    if ns.requests < 1 or ns.builds < 1 or ns.cold < 1 or ns.workers < 1 or ns.threads < 1:
         parser.error("--requests, --cold, --workers and --threads must be at least 1")
     if not Path("/proc/self/status").exists():
         parser.error("this benchmark reads memory from /proc (Linux)")
 
     results = []
     try:
-        for sessions in sorted(set(ns.sessions)):
-            results.append(measure(sessions, ns))
+        for events in sorted(set(ns.events)):
+            results.append({**measure(events, ns), "print_profile": ns.profile})
     except BenchmarkError as error:
-        _log(f"benchmark failed: {error}")
+        log(f"benchmark failed: {error}")
         return 1
     summary = summarise(results)
     _print_report(results, summary)
@@ -903,12 +863,14 @@ def main(argv: list[str]) -> int:
             {
                 "benchmark": "feed",
                 "path": FEED_PATH,
-                "machine": _machine(),
+                "machine": report.machine(),
+                "code": report.code_version(),
                 "settings": {
                     "workers": ns.workers,
                     "threads": ns.threads,
                     "cold_samples": ns.cold,
                     "warm_requests": ns.requests,
+                    "in_process_builds": ns.builds,
                     "seed": ns.seed,
                     "database": "sqlite",
                     "cache": "file (AMITY_CACHE_DIR in the temporary data folder)",

@@ -15,7 +15,7 @@ import recurring_ical_events
 import vobject
 
 from amity.events import feeds, services, timing
-from amity.events.models import Session
+from amity.events.models import Activity, Series, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -432,3 +432,37 @@ def test_feed_series_starting_at_the_second_of_two_equal_times_reaches_every_rea
         assert _read_vobject(body) == expected
     assert [str(w.message) for w in caught] == []
     assert _read_icaljs(body) == expected
+
+
+def test_feed_text_is_the_same_read_at_once_in_parts_or_from_the_cache(
+    world, night_call, cicu, lecture
+):
+    """A process's first build (nothing written yet: the sessions are read in full at
+    once), a build in a process that has written other events (their versions first, then
+    the rows of those not written), and a build from the cache write the same bytes for a
+    series across both DST changes with its overrides, sessions at both 01:30s of the
+    fold, one in 2040, a series with a video link and a one-off lecture in Shanghai; the
+    events written by either way of reading are found again by the other."""
+    activities = Activity.objects.filter(pk__in=[night_call.pk, cicu.pk, lecture.pk])
+
+    def build(base_url: str) -> tuple[bytes, int, int]:
+        before = feeds.event_cache_info()
+        body = feeds.build_calendar(
+            name="Feed", sessions=feeds.sessions_for_feed(activities), base_url=base_url
+        )
+        after = feeds.event_cache_info()
+        return body, after.misses - before.misses, after.hits - before.hits
+
+    # One written event per single session and per series (its master and overrides).
+    keys = Session.objects.filter(activity__in=activities, series=None).count()
+    keys += Series.objects.filter(activity__in=activities).count()
+    feeds.event_cache_clear()
+    at_once, written, reused = build("https://amity.example")
+    assert (written, reused) == (keys, 0)
+    assert at_once.startswith(b"BEGIN:VCALENDAR\r\n")
+    assert at_once.endswith(b"END:VCALENDAR\r\n")
+    assert build("https://amity.example") == (at_once, 0, keys)
+    feeds.event_cache_clear()
+    build("https://elsewhere.example")  # other events written: versions are read first
+    assert build("https://amity.example") == (at_once, keys, 0)
+    assert build("https://amity.example") == (at_once, 0, keys)
