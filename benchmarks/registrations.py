@@ -326,8 +326,7 @@ def create_registrations(activity_id: int, path: str) -> dict:
             if key not in {"consent", "website", "answers"}
         }
         fields["email"] = fields["email"].lower()
-        _, new = services.registration_create(activity=activity, fields=fields)
-        created += new
+        created += services.registration_create(activity=activity, fields=fields).created
     return {"created": created, "seconds": round(time.perf_counter() - started, 2)}
 
 

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from amity.core.background import enqueue_task
 from amity.events.models import Activity
 from amity.registrations.mail import registration_email_queue
 from amity.registrations.models import Announcement, MessageKind, RegistrationStatus
@@ -23,8 +24,6 @@ def announcement_create(
     *, activity: Activity, subject: str, body: str, filters: RegistrantFilters, user
 ) -> Announcement:
     """Record the message and queue its sending; returns it with the number of recipients."""
-    from amity.registrations.tasks import send_announcement
-
     with transaction.atomic():
         announcement = Announcement.objects.create(
             activity=activity,
@@ -34,7 +33,7 @@ def announcement_create(
             created_by=user,
             recipients=recipients(activity, filters).count(),
         )
-        send_announcement.enqueue(announcement_id=announcement.pk)
+        enqueue_task("registrations.send_announcement", announcement_id=announcement.pk)
     return announcement
 
 

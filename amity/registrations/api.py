@@ -11,13 +11,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from amity.api.paging import Pages
 from amity.core import ratelimit
-from amity.core.schemas import MULTI_LINE, FilterSchema, InputSchema
-from amity.events import permissions as event_permissions
-from amity.registrations import exports, selectors, services
+from amity.core.schemas import MULTI_LINE, FilterSchema, InputSchema, Pages
+from amity.registrations import exports, permissions, selectors, services
 from amity.registrations.forms import RegistrationForm
-from amity.registrations.links import registration_from_token, self_service_token
+from amity.registrations.links import self_service_token
 from amity.registrations.models import Registration
 
 router = Router(tags=["registrations"])
@@ -96,8 +94,7 @@ class RegistrantQuery(FilterSchema):
     delivery: str = ""
 
 
-def _out(registration: Registration) -> dict:
-    position = selectors.waiting_position(registration)
+def _out(registration: Registration, position: int | None) -> dict:
     token = self_service_token(registration)
     return {
         "status": registration.status,
@@ -148,17 +145,14 @@ def register(request, activity_id: int, payload: RegistrationIn):
         fields = form.registration_fields()
     key = request.headers.get("Idempotency-Key", "")[:64]
     try:
-        registration, created = services.registration_create(
-            activity=activity, fields=fields, submission_key=key
-        )
+        outcome = services.registration_create(activity=activity, fields=fields, submission_key=key)
     except services.NotTakingRegistrations as absent:
         return Status(404, {"detail": str(absent)})
     except services.RegistrationClosed as closed:
         return Status(409, {"detail": str(closed)})
-    if created:
-        return Status(201, _out(registration))
-    if key and registration.submission_key == key:
-        return Status(200, _out(registration))
+    if not outcome.taken:
+        out = _out(outcome.registration, outcome.position)
+        return Status(201 if outcome.created else 200, out)
     return Status(
         200,
         {
@@ -179,10 +173,11 @@ def register(request, activity_id: int, payload: RegistrationIn):
 def cancel(request, payload: CancelIn):
     if not ratelimit.allow(request, "cancel", settings.AMITY_REGISTRATION_RATE):
         return Status(429, {"detail": _("Too many attempts from your address. Wait a minute.")})
-    registration = registration_from_token(payload.token)
-    if registration is None or registration.erased_at:
+    registration = permissions.registration_for_token(payload.token)
+    if registration is None:
         return Status(404, {"detail": _("This link is not valid (any more).")})
-    return Status(200, _out(services.registration_cancel(registration=registration)))
+    registration = services.registration_cancel(registration=registration)
+    return Status(200, _out(registration, selectors.waiting_position(registration)))
 
 
 @router.get(
@@ -192,7 +187,7 @@ def cancel(request, payload: CancelIn):
 )
 @paginate(Pages, page_size=100)
 def registrants(request, activity_id: int, filters: Query[RegistrantQuery]):
-    activity = event_permissions.get_activity_for_edit(request.user, activity_id)
+    activity = permissions.get_activity_to_manage(request.user, activity_id)
     return selectors.registrants(
         activity, selectors.RegistrantFilters.from_dict(filters.dict())
     ).order_by("created_at", "pk")
@@ -215,7 +210,7 @@ def registrants(request, activity_id: int, filters: Query[RegistrantQuery]):
     },
 )
 def export(request, activity_id: int, format: str = "csv", filters: Query[RegistrantQuery] = None):
-    activity = event_permissions.get_activity_for_edit(request.user, activity_id)
+    activity = permissions.get_activity_to_manage(request.user, activity_id)
     qs = selectors.registrants(
         activity, selectors.RegistrantFilters.from_dict(filters.dict() if filters else {})
     )

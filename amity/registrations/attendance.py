@@ -49,6 +49,7 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -62,8 +63,13 @@ ZOOM = "zoom"
 TENCENT = "tencent"
 GENERIC = "generic"
 
-# The largest report read: a 10,000-person webinar with rejoins stays far below it.
-MAX_ROWS = 200_000
+# The largest report read: a 10,000-person webinar where everyone rejoins a few times
+# stays below it, and it is read in seconds. Larger files are refused before they are
+# parsed (an .xlsx by counting its rows in the raw sheet XML, which takes milliseconds
+# where openpyxl would take a minute for a million rows).
+MAX_ROWS = 50_000
+# The uncompressed size of one sheet that is read: 50,000 rows of 4 KB.
+MAX_SHEET_BYTES = 200 * 1024 * 1024
 # How far down a preamble (meeting details) may push the table's header.
 HEADER_SEARCH_ROWS = 60
 
@@ -92,6 +98,9 @@ class AttendanceRow:
 class RowError:
     row_number: int
     message: str
+    # What the row says about whose it is, so the organiser can check that person.
+    name: str = ""
+    email: str = ""
 
 
 @dataclass
@@ -186,15 +195,36 @@ def _looks_chinese(text: str) -> bool:
     return common >= 0.8 * len(wide)
 
 
+def _too_many_rows() -> ReportError:
+    return ReportError(
+        _(
+            "This report has more than %(count)s rows: Amity reads at most %(count)s rows at "
+            "a time. Split it (for example by session) and read each part."
+        )
+        % {"count": f"{MAX_ROWS:,}"}
+    )
+
+
+def _lines(text: str) -> Iterable[str]:
+    """The lines of ``text`` (newlines already "\n") one by one, with their ends: the csv
+    reader stops at the row limit without copying the whole text first."""
+    start, length = 0, len(text)
+    while start < length:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines(text), delimiter=delimiter)
     rows = []
     for row in reader:
         rows.append(row)
         if len(rows) > MAX_ROWS:
-            raise ReportError(
-                _("This report has more than %(count)s rows.") % {"count": f"{MAX_ROWS:,}"}
-            )
+            raise _too_many_rows()
     return rows
 
 
@@ -215,7 +245,63 @@ def _text_tables(data: bytes) -> list[tuple[str, list[list[Cell]]]]:
     return [(d, _csv_rows(text, d)) for d in order if counts[d] or d == ","]
 
 
+# A row element of a sheet (``<row r="7" …>``), not ``<rowBreaks>``; the same with a
+# namespace prefix (``<x:row>``, rare: looked for only when ":row" occurs); the sheet's
+# declared extent (``<dimension ref="A1:D1000001"/>``). Literal starts keep them fast.
+_ROW_TAG = re.compile(rb"<row[\s>/]")
+_ROW_NUMBER = re.compile(rb"<row\s[^>]*?\br\s*=\s*[\"'](\d{1,9})")
+_PREFIXED_ROW_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:row[\s>/]")
+_PREFIXED_ROW_NUMBER = re.compile(rb"<[A-Za-z_][\w.-]*:row\s[^>]*?\br\s*=\s*[\"'](\d{1,9})")
+_DIMENSION = re.compile(rb"dimension\s[^>]*?ref\s*=\s*[\"'][^\"']*?(\d+)[\"']")
+
+
+def _rows_in(buffer: bytes) -> tuple[int, int]:
+    """How many whole row tags ``buffer`` holds, and the highest row number among them."""
+    count = len(_ROW_TAG.findall(buffer))
+    numbers = _ROW_NUMBER.findall(buffer)
+    if b":row" in buffer:
+        count += len(_PREFIXED_ROW_TAG.findall(buffer))
+        numbers += _PREFIXED_ROW_NUMBER.findall(buffer)
+    return count, max(map(int, numbers), default=0)
+
+
+def _check_sheet_sizes(data: bytes) -> None:
+    """Refuse a workbook any of whose XML parts declares or holds more than ``MAX_ROWS``
+    rows (a single row numbered 1,000,000 counts as a million: openpyxl fills the gap with
+    empty rows), or more than ``MAX_SHEET_BYTES`` of XML. Reads the compressed parts as a
+    stream and stops at the limit, so a huge file is refused in a fraction of a second."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReportError(_("This Excel workbook cannot be opened.")) from exc
+    for member in members:
+        count = highest = size = 0
+        carry = b""
+        try:
+            with archive.open(member) as part:
+                while chunk := part.read(1024 * 1024):
+                    if size == 0 and (declared := _DIMENSION.search(chunk[:4096])):
+                        highest = int(declared.group(1)[:9])
+                    size += len(chunk)
+                    if size > MAX_SHEET_BYTES:
+                        raise ReportError(_("This Excel workbook is too large to read."))
+                    buffer = carry + chunk
+                    tags, number = _rows_in(buffer)
+                    count, highest = count + tags, max(highest, number)
+                    if count > MAX_ROWS or highest > MAX_ROWS:
+                        raise _too_many_rows()
+                    # A tag cut off at the end of the chunk is read with the next one; what
+                    # follows the last ">" holds no whole tag, so nothing counts twice.
+                    carry = buffer[max(buffer.rfind(b">") + 1, len(buffer) - 1024) :]
+        except ReportError:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
+            raise ReportError(_("This Excel workbook cannot be opened.")) from exc
+
+
 def _xlsx_tables(data: bytes) -> list[tuple[str, list[list[Cell]]]]:
+    _check_sheet_sizes(data)
     from openpyxl import load_workbook
 
     try:
@@ -229,9 +315,7 @@ def _xlsx_tables(data: bytes) -> list[tuple[str, list[list[Cell]]]]:
             for row in sheet.iter_rows(values_only=True):
                 rows.append(list(row))
                 if len(rows) > MAX_ROWS:
-                    raise ReportError(
-                        _("This report has more than %(count)s rows.") % {"count": f"{MAX_ROWS:,}"}
-                    )
+                    raise _too_many_rows()
             tables.append((sheet.title, rows))
     finally:
         book.close()
@@ -861,7 +945,7 @@ def _read_rows(rows: list[list[Cell]], layout: _Layout, tz: ZoneInfo) -> ParsedR
             continue
         problem, joined, left, minutes = _times(cells, cell, layout, tz, day_first)
         if problem:
-            report.errors.append(RowError(row_number, problem))
+            report.errors.append(RowError(row_number, problem, name or raw_name, email))
             continue
         report.rows.append(
             AttendanceRow(row_number, name or email, email, joined, left, minutes, others)

@@ -46,7 +46,7 @@ def _report(parsed: ParsedReport, result: MatchResult, names: dict[int, str]) ->
         )  # fmt: skip
     for error in parsed.errors:
         lines.append(
-            {"row": error.row_number, "name": "", "email": "", "minutes": None,
+            {"row": error.row_number, "name": error.name, "email": error.email, "minutes": None,
              "matched": "", "message": error.message}
         )  # fmt: skip
     return sorted(lines, key=lambda line: line["row"])

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
-from django.utils import formats, translation
+from django.db.models import Q, Sum
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
+from amity.core.background import enqueue_task
 from amity.directory.models import Institution, PartnershipStatus
 from amity.events.models import Activity, SessionStatus
 from amity.registrations.certificates import (
@@ -28,6 +30,30 @@ from amity.registrations.models import (
 )
 
 
+class CertificatesNotYet(Exception):
+    """The activity has not finished: no certificate is issued before its last session
+    has ended (the message says when)."""
+
+
+def certificates_check_ready(activity: Activity) -> None:
+    """Raise ``CertificatesNotYet`` unless every session of the activity that is not
+    cancelled has ended: attendance is certified only once it is complete."""
+    last = activity.sessions.exclude(status=SessionStatus.CANCELLED).order_by("-ends_at").first()
+    if last is None:
+        raise CertificatesNotYet(_("Certificates can be issued once the activity has sessions."))
+    if last.ends_at > timezone.now():
+        local = last.ends_at.astimezone(activity.zone)
+        chinese = translation.get_language() == "zh-hans"
+        day = formats.date_format(local, "Y年n月j日 H:i" if chinese else "j F Y, H:i")
+        raise CertificatesNotYet(
+            _(
+                "Certificates can be issued once the activity's last session has ended "
+                "(%(end)s, %(zone)s)."
+            )
+            % {"end": day, "zone": activity.time_zone}
+        )
+
+
 def activity_minutes(activity: Activity) -> int:
     """The length of the activity: all its sessions that took place."""
     total = 0
@@ -38,8 +64,6 @@ def activity_minutes(activity: Activity) -> int:
 
 def eligible(activity: Activity, settings_row: RegistrationSettings):
     """Registrants who attended at least the minimum, or were checked in by hand."""
-    from django.db.models import Q
-
     return (
         Registration.objects.filter(activity=activity, erased_at__isnull=True)
         .exclude(status=RegistrationStatus.CANCELLED)
@@ -111,11 +135,22 @@ def new_certificates(activity: Activity, settings_row: RegistrationSettings) -> 
     return created
 
 
+def certificates_queue(*, activity: Activity) -> None:
+    """Queue the issuing of the activity's certificates (``certificates_issue``, by a
+    background worker) when the transaction commits. Raises ``CertificatesNotYet``, and
+    queues nothing, while a session of the activity has not ended."""
+    certificates_check_ready(activity)
+    with transaction.atomic():
+        enqueue_task("registrations.issue_certificates", activity_id=activity.pk)
+
+
 def certificates_issue(*, activity_id: int) -> int:
     """Issue the activity's certificates: codes for everyone eligible, PDFs for those not
     yet written, and an email to each new holder. Safe to run twice (nothing is issued or
-    sent twice). Returns how many certificates were new."""
+    sent twice). Returns how many certificates were new. Raises ``CertificatesNotYet``, and
+    changes nothing, while a session of the activity has not ended."""
     activity = Activity.objects.get(pk=activity_id)
+    certificates_check_ready(activity)
     settings_row = RegistrationSettings.objects.get(activity=activity)
     created = new_certificates(activity, settings_row)
     out = _directory(activity)

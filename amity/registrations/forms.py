@@ -1,3 +1,4 @@
+import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -7,12 +8,18 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.widgets import IsoDateTimeInput
+from amity.registrations.attendance import MAX_ROWS, ColumnMapping
 from amity.registrations.models import Profession, Question, RegistrationSettings
 
 HONEYPOT = "website"
 
 
+@functools.lru_cache(maxsize=1024)
 def valid_zone(name: str) -> bool:
+    # Cached: ZoneInfo keeps only the last few zones it read, and a burst of registrants
+    # from dozens of zones would read the zone's file again for nearly every one.
     if not name or name.startswith(("/", ".")) or ".." in name:
         return False
     try:
@@ -48,7 +55,11 @@ class _CountryChoices(BaseChoiceIterator):
         yield from countries
 
 
-class RegistrationForm(forms.Form):
+def _professions() -> list[tuple[str, str]]:
+    return [("", "—"), *Profession.choices]
+
+
+class RegistrationForm(AmityForm):
     """The public registration form; the page and the API both validate through it."""
 
     family_name = forms.CharField(label=_("Family name"), max_length=100)
@@ -64,9 +75,9 @@ class RegistrationForm(forms.Form):
     # Checked against the ISO list by code; the list of names is only built when the form
     # is drawn (this form is on the hot path of a 10,000-person burst).
     country = forms.CharField(label=_("Country"), required=False, widget=CountrySelect)
-    profession = forms.ChoiceField(
-        label=_("Profession"), choices=[("", "—"), *Profession.choices], required=False
-    )
+    # Choices given as a function: each form copies its fields, and a list of choices
+    # would be deep-copied for every registration of a burst.
+    profession = forms.ChoiceField(label=_("Profession"), choices=_professions, required=False)
     time_zone = forms.CharField(
         label=_("Your time zone"),
         max_length=64,
@@ -143,7 +154,7 @@ class RegistrationForm(forms.Form):
         return fields
 
 
-class RegistrationSettingsForm(forms.ModelForm):
+class RegistrationSettingsForm(AmityModelForm):
     reminders = forms.CharField(
         label=_("Reminders (hours before each session)"),
         required=False,
@@ -160,11 +171,7 @@ class RegistrationSettingsForm(forms.ModelForm):
             "retention_days",
             "privacy_notice",
         ]
-        widgets = {
-            "closes_at": forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
-            )
-        }
+        widgets = {"closes_at": IsoDateTimeInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,7 +199,7 @@ class RegistrationSettingsForm(forms.ModelForm):
         return sorted(set(minutes), reverse=True)
 
 
-class QuestionForm(forms.ModelForm):
+class QuestionForm(AmityModelForm):
     class Meta:
         model = Question
         fields = ["label", "label_local", "kind", "choices", "required", "position"]
@@ -207,7 +214,7 @@ class QuestionForm(forms.ModelForm):
         return data
 
 
-class AnnouncementForm(forms.Form):
+class AnnouncementForm(AmityForm):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 8}))
 
@@ -216,7 +223,7 @@ def max_upload_bytes() -> int:
     return settings.AMITY_MAX_UPLOAD_MB * 1024 * 1024
 
 
-class AttendanceReportForm(forms.Form):
+class AttendanceReportForm(AmityForm):
     """An attendance report to read: Zoom or Tencent Meeting are recognised by their
     columns; any other table needs the columns named."""
 
@@ -243,6 +250,9 @@ class AttendanceReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = activity.sessions.order_by("starts_at")
         self.fields["time_zone"].initial = activity.time_zone
+        self.fields["file"].help_text = _(
+            "Up to %(rows)s rows and %(size)s MB; split a larger report by session."
+        ) % {"rows": f"{MAX_ROWS:,}", "size": settings.AMITY_MAX_UPLOAD_MB}
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -256,8 +266,6 @@ class AttendanceReportForm(forms.Form):
         return clean_zone(self.cleaned_data["time_zone"])
 
     def mapping(self):
-        from amity.registrations.attendance import ColumnMapping
-
         data = self.cleaned_data
         if not data.get("name_column"):
             return None

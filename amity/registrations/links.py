@@ -1,9 +1,16 @@
 """The signed link in every email to a registrant: who holds it may see, add to a calendar
-and cancel that one registration, nothing else."""
+and cancel that one registration, nothing else (``permissions.registration_for_token``
+finds the registration). This module signs and reads the token only, so the model can
+build its own address without an import cycle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.core import signing
 
-from amity.registrations.models import Registration
+if TYPE_CHECKING:
+    from amity.registrations.models import Registration
 
 _SALT = "amity.registrations.self-service"
 
@@ -12,10 +19,9 @@ def self_service_token(registration: Registration) -> str:
     return signing.Signer(salt=_SALT).sign(registration.uid.hex)
 
 
-def registration_from_token(token: str) -> Registration | None:
-    """The registration a token names, or None when it was tampered with or is gone."""
+def uid_from_token(token: str) -> str | None:
+    """The registration uid a token names, or None when it was tampered with."""
     try:
-        uid = signing.Signer(salt=_SALT).unsign(token)
+        return signing.Signer(salt=_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return Registration.objects.select_related("activity").filter(uid=uid).first()

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
@@ -35,24 +36,51 @@ class LocalTime:
     text: str
 
 
-def local_time(start: datetime, end: datetime, zone: str) -> str:
-    """“Wednesday 2 December 2026, 20:00–21:30 (Asia/Shanghai, UTC+8)” in the active
-    language."""
+def _zone_or_utc(zone: str) -> tuple[ZoneInfo, str]:
     try:
-        tz = ZoneInfo(zone)
+        return ZoneInfo(zone), zone
     except (ZoneInfoNotFoundError, ValueError):  # a zone removed from the database since
-        tz, zone = ZoneInfo("UTC"), "UTC"
+        return ZoneInfo("UTC"), "UTC"
+
+
+def _span(start: datetime, end: datetime, zone: str, *, year: bool) -> str:
+    """“Wednesday 2 December 2026, 20:00–21:30 (Asia/Shanghai, UTC+8)”, or in Chinese
+    “2026年12月2日 星期三 20:00–21:30（Asia/Shanghai，UTC+8）”."""
+    tz, zone = _zone_or_utc(zone)
     start_local, end_local = start.astimezone(tz), end.astimezone(tz)
     offset = int(start_local.utcoffset().total_seconds() // 60)
     sign = "+" if offset >= 0 else "-"
     hours, minutes = divmod(abs(offset), 60)
     offset_text = f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
-    chinese = translation.get_language() == "zh-hans"
-    day = formats.date_format(start_local, "Y年n月j日 l" if chinese else "l j F Y")
     span = f"{start_local:%H:%M}–{end_local:%H:%M}"
     if end_local.date() != start_local.date():
         span += f" (+{(end_local.date() - start_local.date()).days})"
+    if translation.get_language() == "zh-hans":
+        day = formats.date_format(start_local, "Y年n月j日 l" if year else "n月j日 l")
+        return f"{day} {span}（{zone}，{offset_text}）"
+    day = formats.date_format(start_local, "l j F Y" if year else "l j F")
     return f"{day}, {span} ({zone}, {offset_text})"
+
+
+def local_time(start: datetime, end: datetime, zone: str, organiser_zone: str = "") -> str:
+    """The time in the registrant's ``zone``, in the active language, with the organisers'
+    time beside it when their clock reads differently: “Friday 16 April 2027, 17:00–18:30
+    (America/Los_Angeles, UTC-7) — organisers' time: Saturday 17 April, 08:00–09:30
+    (Asia/Shanghai, UTC+8)”."""
+    own = _span(start, end, zone, year=True)
+    if not organiser_zone:
+        return own
+    tz, _name = _zone_or_utc(zone)
+    theirs_tz, _name = _zone_or_utc(organiser_zone)
+    if start.astimezone(tz).utcoffset() == start.astimezone(theirs_tz).utcoffset():
+        return own
+    theirs = _span(
+        start,
+        end,
+        organiser_zone,
+        year=start.astimezone(tz).year != start.astimezone(theirs_tz).year,
+    )
+    return _("%(own)s — organisers' time: %(theirs)s") % {"own": own, "theirs": theirs}
 
 
 def upcoming_sessions(activity: Activity) -> list[Session]:
@@ -84,14 +112,10 @@ def render(
     """Subject, body and attachments of one email, in the registrant's language."""
     activity = registration.activity
     with translation.override(registration.language or "en"):
-        title = (
-            activity.title_local
-            if (registration.language == "zh-hans" and activity.title_local)
-            else activity.title
-        )
+        title = activity.display_title
         sessions = [session] if session else upcoming_sessions(activity)
         times = [
-            LocalTime(s, local_time(s.starts_at, s.ends_at, registration.time_zone))
+            LocalTime(s, local_time(s.starts_at, s.ends_at, registration.time_zone, s.time_zone))
             for s in sessions
         ]
         position = waiting_position(registration)
@@ -128,8 +152,6 @@ def render(
 
 
 def registration_path(registration: Registration) -> str:
-    from django.urls import reverse
-
     return reverse("registrations:self", args=[self_service_token(registration)])
 
 

@@ -14,6 +14,7 @@ from django_countries.fields import CountryField
 
 from amity.core.models import OutboundEmail
 from amity.events.models import Activity, Session
+from amity.registrations.links import self_service_token
 
 
 def default_reminders() -> list[int]:
@@ -188,8 +189,6 @@ class Registration(models.Model):
         return f"{self.display_name} <{self.email}>"
 
     def get_absolute_url(self) -> str:
-        from amity.registrations.links import self_service_token
-
         return reverse("registrations:self", args=[self_service_token(self)])
 
     @property
@@ -281,6 +280,12 @@ class AttendanceImport(models.Model):
     def __str__(self) -> str:
         return self.filename
 
+    @property
+    def source_label(self) -> str:
+        """The service that wrote the report, by name ("Tencent Meeting", not "tencent")."""
+        labels = {"zoom": "Zoom", "tencent": _("Tencent Meeting"), "generic": _("Other table")}
+        return str(labels.get(self.source, self.source))
+
 
 class Certificate(models.Model):
     """A certificate of attendance; its code is printed on the PDF and checked publicly."""
@@ -301,3 +306,24 @@ class Certificate(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("registrations:verify", args=[self.code])
+
+
+class ScheduledReminder(models.Model):
+    """A reminder queued for a session, this many minutes before it starts at
+    ``starts_at``: written in the same transaction as its task, so each reminder is queued
+    once per session, offset and start (a moved session gets its own)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    minutes = models.PositiveIntegerField()
+    starts_at = models.DateTimeField()
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "minutes", "starts_at"], name="reminder_once_per_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}:{self.minutes}:{self.starts_at.isoformat()}"

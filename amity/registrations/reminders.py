@@ -1,17 +1,30 @@
 """Reminders before each session (by default 24 h and 1 h), sent by background workers.
 
-A reminder task is queued for each session and offset to run at its time; when it runs it
+A reminder task is queued once for each session, offset and start (a ``ScheduledReminder``
+row, written with it, says so) to run at its time; when it runs it
 first checks that the session still starts when it did (a moved session has queued its
-own), then emails each confirmed registrant who has not had this reminder."""
+own), then emails each confirmed registrant who has not had this reminder.
 
+Sessions reach this module through ``amity.events.signals.sessions_changed``, which the
+events services send for every session added (one, a series, a planned call), moved,
+cancelled or restored; ``reminders_follow_sessions`` is its receiver."""
+
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from amity.core.background import enqueue_task
 from amity.events.models import Session, SessionStatus
+from amity.events.signals import SessionChange
 from amity.registrations.mail import registration_email_queue
-from amity.registrations.models import MessageKind, Registration, RegistrationSettings
+from amity.registrations.models import (
+    MessageKind,
+    Registration,
+    RegistrationSettings,
+    ScheduledReminder,
+)
 
 
 def _key(session: Session, minutes: int) -> str:
@@ -20,36 +33,57 @@ def _key(session: Session, minutes: int) -> str:
 
 def reminders_schedule_session(*, session: Session) -> int:
     """Queue this session's reminders that are still in the future. Returns how many."""
-    from amity.registrations.tasks import send_reminders
-
     settings_row = RegistrationSettings.objects.filter(activity_id=session.activity_id).first()
+    return _schedule(session, settings_row)
+
+
+def _schedule(session: Session, settings_row: RegistrationSettings | None) -> int:
+    """Queue the session's reminders still ahead that are not queued yet for its present
+    start. The row that says a reminder is queued and its task commit together."""
     if settings_row is None or session.status == SessionStatus.CANCELLED:
         return 0
     now = timezone.now()
-    starts_at = session.starts_at.isoformat()
     queued = 0
-    for minutes in settings_row.reminder_minutes:
-        due = session.starts_at - timedelta(minutes=minutes)
-        if due <= now or _already_queued(session.pk, minutes, starts_at):
-            continue
-        send_reminders.using(run_after=due).enqueue(
-            session_id=session.pk, minutes=minutes, starts_at=starts_at
-        )
-        queued += 1
+    with transaction.atomic():
+        for minutes in settings_row.reminder_minutes:
+            due = session.starts_at - timedelta(minutes=minutes)
+            if due <= now:
+                continue
+            _, new = ScheduledReminder.objects.get_or_create(
+                session=session, minutes=minutes, starts_at=session.starts_at
+            )
+            if not new:
+                continue
+            enqueue_task(
+                "registrations.send_reminders",
+                run_after=due,
+                session_id=session.pk,
+                minutes=minutes,
+                starts_at=session.starts_at.isoformat(),
+            )
+            queued += 1
     return queued
 
 
-def _already_queued(session_id: int, minutes: int, starts_at: str) -> bool:
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        task_path="amity.registrations.tasks.send_reminders",
-        status=TaskResultStatus.READY,
-        args_kwargs__kwargs__session_id=session_id,
-        args_kwargs__kwargs__minutes=minutes,
-        args_kwargs__kwargs__starts_at=starts_at,
-    ).exists()
+def reminders_follow_sessions(
+    sender, *, change: SessionChange, sessions: Sequence[Session], **kwargs
+) -> int:
+    """Receiver of ``sessions_changed``: an added, moved or restored session gets the
+    reminders still ahead of it (none twice). A cancelled one gets none, and those already
+    queued for it send nothing when they come due (``reminders_send`` checks the session
+    then). Activities without registration cost one query. Returns how many were queued."""
+    if change == SessionChange.CANCELLED or not sessions:
+        return 0
+    rows = {
+        row.activity_id: row
+        for row in RegistrationSettings.objects.filter(
+            activity_id__in={s.activity_id for s in sessions}
+        )
+    }
+    if not rows:
+        return 0
+    with transaction.atomic():
+        return sum(_schedule(session, rows.get(session.activity_id)) for session in sessions)
 
 
 def reminders_schedule(*, activity_id: int) -> int:

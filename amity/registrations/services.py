@@ -6,15 +6,24 @@ activity's settings row)."""
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from amity.accounts.models import User
+from amity.core.background import enqueue_task
+from amity.core.models import OutboundEmail
+from amity.core.prepared import PreparedRead
 from amity.core.services import save_validated
 from amity.events.models import Activity
+from amity.registrations import permissions
+from amity.registrations.certify import certificate_file_delete
 from amity.registrations.models import (
     AttendanceImport,
     Certificate,
@@ -24,6 +33,8 @@ from amity.registrations.models import (
     RegistrationSettings,
     RegistrationStatus,
 )
+from amity.registrations.reminders import reminders_schedule
+from amity.registrations.selectors import waiting_position
 
 
 class RegistrationClosed(Exception):
@@ -49,8 +60,6 @@ def registration_settings_save(
             previous_capacity is not None and row.capacity > previous_capacity
         ):
             _promote_waiting(activity=activity, settings_row=_locked_settings(activity))
-    from amity.registrations.reminders import reminders_schedule
-
     transaction.on_commit(lambda: reminders_schedule(activity_id=activity.pk))
     return row
 
@@ -60,15 +69,27 @@ def question_save(*, question: Question, fields: Mapping[str, Any]) -> Question:
         return save_validated(question, fields)
 
 
-def question_remove(*, activity: Activity, pk) -> int:
+def question_remove(*, activity: Activity, pk: int) -> int:
     """Remove a question; answers already given stay in the registrations."""
     with transaction.atomic():
         return Question.objects.filter(activity=activity, pk=pk).delete()[0]
 
 
+# Every registration reads this under the lock: compiled once (see amity.core.prepared).
+_LOCKED_SETTINGS = PreparedRead(
+    lambda activity_id: RegistrationSettings.objects.select_for_update().filter(
+        activity_id=activity_id
+    )
+)
+
+
 def _locked_settings(activity: Activity) -> RegistrationSettings:
-    """Take the activity's registration lock and return its settings."""
-    return RegistrationSettings.objects.select_for_update().get(activity=activity)
+    """Take the activity's registration lock and return its settings (call inside the
+    transaction; RegistrationSettings.DoesNotExist when the activity has none)."""
+    row = _LOCKED_SETTINGS.get(activity.pk)
+    if row is None:
+        raise RegistrationSettings.DoesNotExist
+    return row
 
 
 def _confirmed_count(activity: Activity) -> int:
@@ -82,22 +103,71 @@ def _has_room(activity: Activity, settings_row: RegistrationSettings) -> bool:
 
 
 def _notify(registration: Registration, kind: str, key: str = "") -> None:
-    """Ask a worker to email the registrant; the task row is written in this transaction,
-    so nothing is sent for a change that rolls back."""
-    from amity.registrations.tasks import registration_notify
+    """Ask a worker to email the registrant once this transaction commits; nothing is
+    sent for a change that rolls back."""
+    enqueue_task("registrations.notify", registration_id=registration.pk, kind=kind, key=key)
 
-    registration_notify.enqueue(registration_id=registration.pk, kind=kind, key=key)
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What became of a registration request, as the page and the API both show it.
+
+    ``registration`` is the new one, or the one the address already had; ``created`` says
+    which. ``taken`` is true when the address was already registered by a request that
+    is not the caller's (see ``permissions.registration_is_yours``): the caller is then
+    told only that, never the registration's details. ``position`` is the place on the
+    waiting list (None when confirmed, or when ``taken``)."""
+
+    registration: Registration
+    created: bool
+    taken: bool
+    position: int | None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.registration.status == RegistrationStatus.CONFIRMED
+
+    @property
+    def waiting(self) -> bool:
+        return self.registration.status == RegistrationStatus.WAITING
 
 
 def registration_create(
-    *, activity: Activity, fields: Mapping[str, Any], user=None, submission_key: str = ""
-) -> tuple[Registration, bool]:
-    """Register someone, or return their existing registration (same email: a second
-    submit, a double click). Returns the registration and whether it is new. Raises
-    RegistrationClosed when the activity does not accept registrations.
+    *,
+    activity: Activity,
+    fields: Mapping[str, Any],
+    user: User | AnonymousUser | None = None,
+    submission_key: str = "",
+) -> RegistrationOutcome:
+    """Register someone, or find their existing registration (same email: a second
+    submit, a double click). Raises RegistrationClosed when the activity does not accept
+    registrations; queues the confirmation (or waiting-list) email when the transaction
+    commits.
 
-    ``submission_key`` is the random key of the form or API call; callers show an existing
-    registration's details only to a request carrying the key that made it."""
+    ``submission_key`` is the random key of the form or API call: an existing
+    registration is the caller's only with that key, the same signed-in person, or its
+    signed link (``permissions.registration_is_yours``)."""
+    registration, created = _register(
+        activity=activity, fields=fields, user=user, submission_key=submission_key
+    )
+    taken = not created and not permissions.registration_is_yours(
+        registration, submission_key=submission_key, user=user
+    )
+    return RegistrationOutcome(
+        registration=registration,
+        created=created,
+        taken=taken,
+        position=None if taken else waiting_position(registration),
+    )
+
+
+def _register(
+    *,
+    activity: Activity,
+    fields: Mapping[str, Any],
+    user: User | AnonymousUser | None,
+    submission_key: str,
+) -> tuple[Registration, bool]:
     email = fields["email"].strip().lower()
     with transaction.atomic():
         try:
@@ -149,7 +219,15 @@ def registration_create(
     return registration, True
 
 
-def _fill(registration, fields, email, status, now, user, submission_key) -> None:
+def _fill(
+    registration: Registration,
+    fields: Mapping[str, Any],
+    email: str,
+    status: str,
+    now: datetime,
+    user: User | AnonymousUser | None,
+    submission_key: str,
+) -> None:
     for name, value in fields.items():
         setattr(registration, name, value)
     registration.email = email
@@ -209,8 +287,6 @@ def registration_erase(*, registration: Registration, release_place: bool = True
     institution, minutes) stays. On request (``release_place``) the registration is also
     cancelled and its place offered to the first person waiting; at the end of the
     retention period the status stays as it was, for the counts."""
-    from amity.core.models import OutboundEmail
-
     with transaction.atomic():
         # The activity's lock first, as every change of places takes it.
         settings_row = _locked_settings(registration.activity)
@@ -224,8 +300,6 @@ def registration_erase(*, registration: Registration, release_place: bool = True
         _forget_in_reports(registration)
         certificate = Certificate.objects.filter(registration=registration).first()
         if certificate is not None:
-            from amity.registrations.certify import certificate_file_delete
-
             certificate_file_delete(certificate)
         for name in ("email", "family_name", "given_name", "name_local"):
             setattr(registration, name, "")

@@ -3,7 +3,9 @@ email), the organiser's view, attendance and certificates."""
 
 import json
 import secrets
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -15,11 +17,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from amity.core import ratelimit
 from amity.core.paging import page_of, query_without
-from amity.events import permissions as event_permissions
 from amity.events.models import Activity
-from amity.registrations import exports, selectors, services
+from amity.registrations import certify, exports, permissions, selectors, services
 from amity.registrations.announcements import announcement_create
 from amity.registrations.announcements import recipients as announcement_recipients
+from amity.registrations.attendance import ReportError, UnknownColumns, parse_report
+from amity.registrations.attendance_import import attendance_import
 from amity.registrations.forms import (
     AnnouncementForm,
     AttendanceReportForm,
@@ -28,17 +31,14 @@ from amity.registrations.forms import (
     RegistrationSettingsForm,
     valid_zone,
 )
-from amity.registrations.links import registration_from_token
 from amity.registrations.mail import activity_calendar, local_time, upcoming_sessions
-from amity.registrations.models import Certificate, Question, Registration, RegistrationStatus
-
-
-def _open_activity(request, pk: int):
-    activity = event_permissions.get_activity_for_user(request.user, pk)
-    settings_row = services.settings_for(activity)
-    if settings_row is None:
-        raise Http404(_("This activity does not take registrations."))
-    return activity, settings_row
+from amity.registrations.models import (
+    Certificate,
+    Profession,
+    Question,
+    Registration,
+    RegistrationStatus,
+)
 
 
 def _person_fields(user) -> dict | None:
@@ -64,16 +64,10 @@ def _person_fields(user) -> dict | None:
 
 @require_http_methods(["GET", "POST"])
 def register(request, pk: int):
-    activity, settings_row = _open_activity(request, pk)
-    questions = list(activity.registration_questions.all())
+    activity, settings_row = permissions.get_activity_to_register_for(request.user, pk)
+    questions = selectors.questions_of(activity)
     one_click = _person_fields(request.user) if not questions else None
-    existing = None
-    if one_click:
-        existing = (
-            Registration.objects.filter(activity=activity, user=request.user)
-            .exclude(status=RegistrationStatus.CANCELLED)
-            .first()
-        )
+    existing = selectors.registration_of(activity, request.user) if one_click else None
     remembered = request.COOKIES.get("amity_tz", "")
     form = RegistrationForm(
         request.POST or None,
@@ -115,8 +109,6 @@ def register(request, pk: int):
 
 
 def _rate() -> int:
-    from django.conf import settings
-
     return settings.AMITY_REGISTRATION_RATE
 
 
@@ -134,28 +126,25 @@ def _too_many(request):
 
 def _registered(request, activity, fields, *, key: str, user):
     try:
-        registration, created = services.registration_create(
+        outcome = services.registration_create(
             activity=activity, fields=fields, user=user, submission_key=key
         )
     except services.RegistrationClosed as closed:
         return render(
             request,
             "registrations/message.html",
-            {"title": activity.title, "message": str(closed)},
+            {"title": activity.display_title, "message": str(closed)},
             status=409,
         )
-    mine = (
-        created
-        or (key and registration.submission_key == key)
-        or (user.is_authenticated and registration.user_id == user.pk)
-    )
-    if mine:
-        return redirect(registration)
+    if not outcome.taken:
+        if outcome.created:
+            messages.success(request, _registered_message(activity, outcome))
+        return redirect(outcome.registration)
     return render(
         request,
         "registrations/message.html",
         {
-            "title": activity.title,
+            "title": activity.display_title,
             "message": _(
                 "This email address is already registered. The confirmation email sent to it "
                 "holds the link to the registration."
@@ -164,19 +153,27 @@ def _registered(request, activity, fields, *, key: str, user):
     )
 
 
-def _registration_or_404(token: str) -> Registration:
-    registration = registration_from_token(token)
-    if registration is None or registration.erased_at:
-        raise Http404(_("This link is not valid (any more)."))
-    return registration
+def _registered_message(activity: Activity, outcome: services.RegistrationOutcome) -> str:
+    """What the registrant is told at once: registered, or on the waiting list and where."""
+    title = activity.display_title
+    registration, position = outcome.registration, outcome.position
+    if position is not None:
+        return _(
+            "“%(title)s” is full: you are on the waiting list, in position %(position)s. If a "
+            "place becomes free, it goes to the first person waiting and we email %(email)s "
+            "at once."
+        ) % {"title": title, "position": position, "email": registration.email}
+    return _(
+        "You are registered for “%(title)s”. A confirmation email is on its way to %(email)s."
+    ) % {"title": title, "email": registration.email}
 
 
 @require_safe
 def self_service(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
     activity = registration.activity
     times = [
-        (s, local_time(s.starts_at, s.ends_at, registration.time_zone))
+        (s, local_time(s.starts_at, s.ends_at, registration.time_zone, s.time_zone))
         for s in upcoming_sessions(activity)
     ]
     position = selectors.waiting_position(registration)
@@ -197,7 +194,7 @@ def self_service(request, token: str):
 
 @require_safe
 def self_service_calendar(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
     response = HttpResponse(
         activity_calendar(registration.activity), content_type="text/calendar; charset=utf-8"
     )
@@ -207,9 +204,35 @@ def self_service_calendar(request, token: str):
     return response
 
 
+def _ask(request, *, question: str, yes: str, back: str, warning: str = ""):
+    """The question asked before an action that cannot be taken back: a page with a form
+    that sends the same request again with ``confirm``, so it works without JavaScript."""
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "question": question,
+            "warning": warning,
+            "yes": yes,
+            "no": _("No, go back"),
+            "back": back,
+            "action": request.get_full_path(),
+        },
+    )
+
+
 @require_POST
 def self_service_cancel(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
+    if not request.POST.get("confirm"):
+        title = registration.activity.display_title
+        return _ask(
+            request,
+            question=_("Cancel your registration for “%(title)s”?") % {"title": title},
+            warning=_("Your place goes to the next person on the waiting list, if any."),
+            yes=_("Yes, cancel my registration"),
+            back=registration.get_absolute_url(),
+        )
     services.registration_cancel(registration=registration)
     messages.success(request, _("Your registration is cancelled."))
     return redirect("registrations:self", token=token)
@@ -217,7 +240,7 @@ def self_service_cancel(request, token: str):
 
 @require_safe
 def self_service_export(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
     data = json.dumps(services.registration_export(registration), ensure_ascii=False, indent=2)
     response = HttpResponse(data, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-registration.json"'
@@ -226,7 +249,16 @@ def self_service_export(request, token: str):
 
 @require_POST
 def self_service_erase(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
+    if not request.POST.get("confirm"):
+        title = registration.activity.display_title
+        return _ask(
+            request,
+            question=_("Erase your data for “%(title)s”?") % {"title": title},
+            warning=_("This cancels the registration and cannot be undone."),
+            yes=_("Yes, erase my data"),
+            back=registration.get_absolute_url(),
+        )
     services.registration_erase(registration=registration)
     return render(
         request,
@@ -242,12 +274,10 @@ def self_service_erase(request, token: str):
 
 @require_safe
 def self_service_certificate(request, token: str):
-    registration = _registration_or_404(token)
+    registration = permissions.get_registration_for_token(token)
     certificate = get_object_or_404(Certificate, registration=registration)
-    from amity.registrations.certify import certificate_pdf
-
     return FileResponse(
-        certificate_pdf(certificate),
+        certify.certificate_pdf(certificate),
         as_attachment=True,
         filename=f"certificate-{certificate.code}.pdf",
         content_type="application/pdf",
@@ -272,15 +302,10 @@ def verify(request, code: str):
 # ----- organiser's view -------------------------------------------------------------
 
 
-def _managed(request, pk: int) -> Activity:
-    activity = event_permissions.get_activity_for_edit(request.user, pk)
-    return activity
-
-
 @login_required
 @require_safe
 def registrants(request, pk: int):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     settings_row = services.settings_for(activity)
     filters = selectors.RegistrantFilters.from_dict(request.GET)
     qs = selectors.registrants(activity, filters)
@@ -295,11 +320,13 @@ def registrants(request, pk: int):
             "query": query_without(request, "page"),
             "counts": selectors.status_counts(activity),
             "matching": qs.count(),
-            "by_country": selectors.breakdown(qs, "country"),
-            "by_institution": selectors.breakdown(qs, "institution"),
-            "by_profession": selectors.breakdown(qs, "profession"),
+            "by_country": selectors.labelled_breakdown(qs, "country"),
+            "by_institution": selectors.labelled_breakdown(qs, "institution"),
+            "by_profession": selectors.labelled_breakdown(qs, "profession"),
             "waiting": selectors.waiting_list(activity),
             "statuses": RegistrationStatus.choices,
+            "country_choices": selectors.country_choices(activity),
+            "profession_choices": Profession.choices,
         },
     )
 
@@ -307,7 +334,7 @@ def registrants(request, pk: int):
 @login_required
 @require_safe
 def export(request, pk: int, fmt: str):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     filters = selectors.RegistrantFilters.from_dict(request.GET)
     qs = selectors.registrants(activity, filters)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -331,7 +358,7 @@ def export(request, pk: int, fmt: str):
 @login_required
 @require_http_methods(["GET", "POST"])
 def registration_settings(request, pk: int):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     row = services.settings_for(activity)
     form = RegistrationSettingsForm(request.POST or None, instance=row)
     question_form = QuestionForm(request.POST or None, prefix="question")
@@ -371,7 +398,7 @@ def registration_settings(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def announce(request, pk: int):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     filters = selectors.RegistrantFilters.from_dict(request.GET)
     recipients = announcement_recipients(activity, filters).count()
     form = AnnouncementForm(request.POST or None)
@@ -407,13 +434,7 @@ def announce(request, pk: int):
 def attendance(request, pk: int):
     """Read an attendance report, see what matched, check people in by hand, issue
     certificates."""
-    from zoneinfo import ZoneInfo
-
-    from amity.registrations.attendance import ReportError, UnknownColumns, parse_report
-    from amity.registrations.attendance_import import attendance_import
-    from amity.registrations.certify import certificates_summary
-
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     form = AttendanceReportForm(request.POST or None, request.FILES or None, activity=activity)
     headers: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -454,7 +475,7 @@ def attendance(request, pk: int):
             "page": page_of(request, people, per_page=50),
             "query": query_without(request, "page"),
             "q": q,
-            "certificates": certificates_summary(activity),
+            "certificates": certify.certificates_summary(activity),
             "settings": services.settings_for(activity),
         },
         status=422 if request.method == "POST" else 200,
@@ -464,7 +485,7 @@ def attendance(request, pk: int):
 @login_required
 @require_safe
 def attendance_report(request, pk: int, report: int):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     record = get_object_or_404(activity.attendance_imports, pk=report)
     unmatched = [line for line in record.report if line["message"]]
     return render(
@@ -477,7 +498,7 @@ def attendance_report(request, pk: int, report: int):
 @login_required
 @require_POST
 def check_in(request, pk: int, registration: int):
-    activity = _managed(request, pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
     target = get_object_or_404(Registration.objects.filter(activity=activity), pk=registration)
     services.registration_check_in(registration=target, present=request.POST.get("present") == "1")
     back = reverse("registrations:attendance", args=[activity.pk])
@@ -487,10 +508,12 @@ def check_in(request, pk: int, registration: int):
 @login_required
 @require_POST
 def issue_certificates(request, pk: int):
-    from amity.registrations.tasks import issue_certificates as task
-
-    activity = _managed(request, pk)
-    task.enqueue(activity_id=activity.pk)
+    activity = permissions.get_activity_to_manage(request.user, pk)
+    try:
+        certify.certificates_queue(activity=activity)
+    except certify.CertificatesNotYet as refused:
+        messages.error(request, str(refused))
+        return redirect("registrations:attendance", pk=activity.pk)
     messages.success(
         request,
         _("Certificates are being issued; their holders are emailed when each is ready."),

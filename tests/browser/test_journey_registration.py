@@ -45,6 +45,9 @@ def test_register_for_the_webinar_get_the_email_follow_its_link_and_cancel(
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Your registration")
         expect(page.get_by_test_id("status")).to_have_text("Confirmed")
+        expect(page.get_by_role("status").first).to_contain_text(
+            f"You are registered for “{WEBINAR}”."
+        )
         assert Registration.objects.get(email="giulia.rossi@bambinogesu.example.it").answers
 
         run_worker()
@@ -62,6 +65,10 @@ def test_register_for_the_webinar_get_the_email_follow_its_link_and_cancel(
         page.goto(link)
         expect(page.get_by_test_id("status")).to_have_text("Confirmed")
         page.get_by_role("button", name="Cancel my registration").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            f"Cancel your registration for “{WEBINAR}”?"
+        )
+        page.get_by_role("button", name="Yes, cancel my registration").click()
         expect(page.get_by_test_id("status")).to_have_text("Cancelled")
         run_worker()
         run_worker()

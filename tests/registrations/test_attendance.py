@@ -134,11 +134,12 @@ def test_tencent_meeting_chinese_export_reads_nicknames_durations_and_reports_ba
         utc(13, 33, 5),
     )
     assert report.errors == [
-        RowError(16, "The leave time is before the join time."),
+        RowError(16, "The leave time is before the join time.", "赵敏"),
         RowError(
             17,
             "The duration “半小时” is not a number of minutes or a time such as 1:05:00 or "
             "1小时5分.",
+            "吴刚",
         ),
     ]
     # Two devices at once (20:33–20:35:40) count once.
@@ -177,6 +178,7 @@ def test_tencent_overview_saved_by_chinese_excel_in_gb18030_reads_right():
             13,
             "The duration “一小时” is not a number of minutes or a time such as 1:05:00 or "
             "1小时5分.",
+            "冯雪",
         )
     ]
     assert report.skipped == 1  # the note under the table
@@ -208,7 +210,12 @@ def test_a_generic_csv_asks_for_its_columns_then_reads_with_the_mapping():
     ]
     assert report.rows[0].joined_at == utc(12, 1)
     assert report.errors == [
-        RowError(6, "The leave time “yesterday” is not a date and time we can read.")
+        RowError(
+            6,
+            "The leave time “yesterday” is not a date and time we can read.",
+            "Priya Nair",
+            "priya.nair@clinic.example.in",
+        )
     ]
     assert combine(report.rows) == {"ana.souza@hospital.example.br": 90.0, "kenjiwatanabe": 30.0}
 
@@ -543,14 +550,21 @@ def test_bad_rows_are_reported_by_row_number_and_the_others_still_read():
     assert _summary(report) == [(2, "Ana Souza", "ana@example.org", 60), (9, "Omar", "", 30)]
     assert report.errors == [
         RowError(3, "This row has neither a name nor an email address."),
-        RowError(4, "The join time “soon” is not a date and time we can read."),
-        RowError(5, "This row has no duration, and no join and leave times to count it from."),
-        RowError(6, "The duration is negative."),
+        RowError(4, "The join time “soon” is not a date and time we can read.", "Kenji"),
+        RowError(
+            5,
+            "This row has no duration, and no join and leave times to count it from.",
+            "Priya",
+        ),
+        RowError(6, "The duration is negative.", "Tom"),
         RowError(
             7,
             "The duration “lots” is not a number of minutes or a time such as 1:05:00 or 1小时5分.",
+            "Lena",
         ),
-        RowError(10, "The join time “2026-13-40 20:00” is not a date and time we can read."),
+        RowError(
+            10, "The join time “2026-13-40 20:00” is not a date and time we can read.", "Ines"
+        ),
     ]
 
 

@@ -1,5 +1,6 @@
 """Reading a real-layout attendance report into an activity through its page."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,10 @@ DATA = Path(__file__).parent / "data"
 
 
 def _register(activity, **fields):
-    registration, _ = services.registration_create(
+    registration = services.registration_create(
         activity=activity,
         fields={"family_name": "", "time_zone": "Asia/Shanghai", **fields},
-    )
+    ).registration
     return registration
 
 
@@ -105,3 +106,46 @@ def test_check_in_by_hand(webinar, registrants, world, login):
     assert target.checked_in is True
     page = client.get(f"/activities/{webinar.pk}/attendance/?q=wu.lei")
     assert "Checked in — undo" in page.text
+
+
+def test_a_row_that_cannot_be_read_keeps_its_name_and_email_in_the_report(
+    webinar, registrants, world, login
+):
+    """Rows with unreadable times or durations are listed with the name and email they
+    carry, so the organiser knows whose attendance to check."""
+    client = login(world.office)
+
+    response = _upload(client, webinar, "tencent_meeting_zh.csv")
+    report = client.get(response["Location"])
+
+    problems = [
+        (line["row"], line["name"], line["message"]) for line in report.context["unmatched"]
+    ][2:]
+    assert problems == [
+        (16, "赵敏", "The leave time is before the join time."),
+        (17, "吴刚", "The duration “半小时” is not a number of minutes or a time such as "
+                   "1:05:00 or 1小时5分."),
+    ]  # fmt: skip
+    assert '<td data-label="Name">赵敏</td>' in report.text
+
+
+def test_attendance_pages_show_the_source_by_name_and_dates_in_the_viewers_zone(
+    webinar, registrants, world, login
+):
+    """The reports read are listed with the service's name (not "tencent") and the time
+    they were read in the viewer's zone and language; each cell of the tables carries its
+    column's name, so that on a phone the rows read as cards."""
+    client = login(world.office)
+    client.cookies["amity_tz"] = "Asia/Shanghai"
+    _upload(client, webinar, "tencent_meeting_zh.csv")
+    webinar.attendance_imports.update(created_at=datetime(2026, 11, 27, 7, 51, tzinfo=UTC))
+
+    page = client.get(f"/activities/{webinar.pk}/attendance/")
+    chinese = client.get(
+        f"/activities/{webinar.pk}/attendance/", headers={"accept-language": "zh-hans"}
+    )
+
+    assert '<td data-label="Source">Tencent Meeting</td>' in page.text
+    assert '<td data-label="Date">Fri 27 Nov 2026, 15:51</td>' in page.text
+    assert '<td data-label="Email">li.na@nbwch.example.cn</td>' in page.text
+    assert ">2026年11月27日 星期五 15:51</td>" in chinese.text

@@ -1,7 +1,7 @@
 """The organiser's side: settings, the list with counts and filters, messages to a filter,
 reminders before each session, and who may see any of it."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -41,7 +41,11 @@ def test_list_counts_filters_and_waiting_order(webinar, world, login):
 
     counts = page.context["counts"]
     assert (counts["confirmed"], counts["waiting"], counts["cancelled"]) == (2, 2, 0)
-    assert page.context["by_country"] == [("CN", 2), ("BR", 1), ("US", 1)]
+    assert page.context["by_country"] == [
+        ("CN", "China", 2),
+        ("BR", "Brazil", 1),
+        ("US", "United States of America", 1),
+    ]
     assert [r.email for r in page.context["waiting"]] == [
         "zhang3@hospital.example.cn",
         "zhang4@hospital.example.cn",
@@ -157,7 +161,7 @@ def test_export_and_erase_on_request_keep_the_counts(webinar, smtp_server, run_w
         "confirmed",
     )
 
-    erased = client.post(url + "erase/")
+    erased = client.post(url + "erase/", {"confirm": "1"})
     assert "Your data is erased" in erased.text
     registration = Registration.objects.get()
     assert (registration.email, registration.family_name, registration.name_local) == ("", "", "")
@@ -244,7 +248,7 @@ def test_retention_keeps_the_status_and_offers_no_places(webinar, smtp_server, r
 def test_registering_a_cancelled_address_again_gives_a_new_link(webinar):
     client = Client()
     first = client.post(f"/activities/{webinar.pk}/register/", registrant(1))["Location"]
-    client.post(first + "cancel/")
+    client.post(first + "cancel/", {"confirm": "1"})
 
     second = Client().post(f"/activities/{webinar.pk}/register/", registrant(1))["Location"]
 
@@ -261,3 +265,37 @@ def test_a_reminder_the_organiser_removed_is_not_sent(webinar):
     starts = session.starts_at.isoformat()
     assert reminders_send(session_id=session.pk, minutes=1440, starts_at=starts) == 0
     assert reminders_send(session_id=session.pk, minutes=60, starts_at=starts) == 1
+
+
+def test_registrants_table_reads_names_labels_and_local_dates(webinar, world, login):
+    """The list shows the country's and the profession's names (not "CN", "physician"),
+    the time of registering in the viewer's zone and language, and offers the countries
+    present and the professions as choices to filter by."""
+    _fill(webinar, [(1, {"country": "CN"}), (2, {"country": "US", "profession": "nurse"})])
+    Registration.objects.filter(email="zhang1@hospital.example.cn").update(
+        created_at=datetime(2026, 11, 27, 7, 51, tzinfo=UTC)
+    )
+    client = login(world.office)
+    client.cookies["amity_tz"] = "Asia/Shanghai"
+    url = f"/activities/{webinar.pk}/registrants/"
+
+    page = client.get(url)
+
+    assert '<td data-label="Country">China</td>' in page.text
+    assert '<td data-label="Profession">Physician</td>' in page.text
+    assert '<time datetime="2026-11-27T07:51:00+00:00">Fri 27 Nov 2026, 15:51</time>' in page.text
+    assert page.context["country_choices"] == [
+        ("CN", "China"),
+        ("US", "United States of America"),
+    ]
+    assert '<option value="CN">China</option>' in page.text
+    assert '<option value="nurse">Nurse</option>' in page.text
+    assert '<td>China</td><td class="num">1</td>' in page.text  # the breakdown by country
+    nurses = client.get(url + "?profession=nurse&country=US")
+    assert [r.email for r in nurses.context["page"].object_list] == ["zhang2@hospital.example.cn"]
+    assert '<option value="US" selected>United States of America</option>' in nurses.text
+
+    chinese = client.get(url, headers={"accept-language": "zh-hans"})
+
+    assert '<td data-label="国家/地区">中国</td>' in chinese.text
+    assert ">2026年11月27日 星期五 15:51</time>" in chinese.text

@@ -5,7 +5,9 @@ import pytest
 from django.test import Client
 
 from amity.registrations import services
+from amity.registrations.links import self_service_token
 from amity.registrations.models import Registration
+from amity.registrations.permissions import registration_is_yours
 from tests.registrations.conftest import registrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,7 +68,7 @@ def test_chinese_registrant_gets_the_email_in_chinese(webinar, smtp_server, run_
 
     (message,) = smtp_server.messages
     assert message["Subject"].strip() == "报名成功：儿科内分泌网络研讨会"
-    assert "2027年4月17日 星期六, 08:00–09:30 (Asia/Shanghai, UTC+8)" in (
+    assert "2027年4月17日 星期六 08:00–09:30（Asia/Shanghai，UTC+8）" in (
         message.get_body(("plain",)).get_content()
     )
 
@@ -151,7 +153,7 @@ def test_full_activity_puts_people_on_the_waiting_list_and_a_cancellation_promot
     )
     assert "in position 2" in waiting_body
 
-    cancel = client.post(people["zhang0"].get_absolute_url() + "cancel/")
+    cancel = client.post(people["zhang0"].get_absolute_url() + "cancel/", {"confirm": "1"})
     assert cancel.status_code == 302
     run_worker()
     run_worker()
@@ -215,3 +217,93 @@ def test_self_service_page_needs_the_signed_link(webinar):
     assert client.get(tampered).status_code == 404
     assert client.post(tampered + "cancel/").status_code == 404
     assert Registration.objects.get().status == "confirmed"
+
+
+def test_registering_says_so_on_the_next_page(webinar):
+    """After the form is sent, the registrant's page opens with a message saying they are
+    registered and that the confirmation email is on its way."""
+    client = Client()
+
+    response = _register(client, webinar, registrant(31, submission="k31"))
+    page = client.get(response["Location"])
+
+    assert [str(m) for m in page.context["messages"]] == [
+        "You are registered for “Paediatric Endocrinology Webinar”. A confirmation email "
+        "is on its way to zhang31@hospital.example.cn."
+    ]
+    assert "You are registered for “Paediatric Endocrinology Webinar”." in page.text
+
+
+def test_joining_the_waiting_list_says_so_with_the_position(webinar):
+    """When the activity is full, the message says the registrant is on the waiting list
+    and in which position."""
+    services.registration_settings_save(activity=webinar, fields={"capacity": 1})
+    _register(Client(), webinar, registrant(32, submission="k32"))
+    _register(Client(), webinar, registrant(33, submission="k33"))
+    client = Client()
+
+    response = _register(client, webinar, registrant(34, submission="k34"))
+    page = client.get(response["Location"])
+
+    assert [str(m) for m in page.context["messages"]] == [
+        "“Paediatric Endocrinology Webinar” is full: you are on the waiting list, in "
+        "position 2. If a place becomes free, it goes to the first person waiting and we "
+        "email zhang34@hospital.example.cn at once."
+    ]
+
+
+def test_registration_create_outcome_tells_new_waiting_and_taken(webinar, world):
+    """The outcome the page and the API both render: a new registration with its place
+    (confirmed, or waiting and where); the same address again is the caller's own only
+    with the same submission key, the same signed-in person or its signed link —
+    otherwise it is "taken" and carries no position."""
+    services.registration_settings_save(activity=webinar, fields={"capacity": 1})
+    first = services.registration_create(
+        activity=webinar, fields=registrant(1), submission_key="form-1"
+    )
+    second = services.registration_create(
+        activity=webinar, fields=registrant(2), user=world.staff, submission_key="form-2"
+    )
+
+    assert (first.created, first.confirmed, first.waiting, first.position, first.taken) == (
+        True,
+        True,
+        False,
+        None,
+        False,
+    )
+    assert (second.created, second.waiting, second.position, second.taken) == (
+        True,
+        True,
+        1,
+        False,
+    )
+    again = {
+        "same key": services.registration_create(
+            activity=webinar, fields=registrant(2), submission_key="form-2"
+        ),
+        "same person": services.registration_create(
+            activity=webinar, fields=registrant(2), user=world.staff, submission_key="other"
+        ),
+        "someone else": services.registration_create(
+            activity=webinar, fields=registrant(2), user=world.office, submission_key="other"
+        ),
+    }
+    assert {name: (o.created, o.taken, o.position) for name, o in again.items()} == {
+        "same key": (False, False, 1),
+        "same person": (False, False, 1),
+        "someone else": (False, True, None),
+    }
+    assert Registration.objects.count() == 2
+
+
+def test_registration_is_yours_with_the_signed_link_only(webinar):
+    """Holding a registration's signed link makes it yours; another registration's link,
+    a forged one or none does not."""
+    mine = services.registration_create(activity=webinar, fields=registrant(1)).registration
+    other = services.registration_create(activity=webinar, fields=registrant(2)).registration
+
+    assert [
+        registration_is_yours(mine, token=token)
+        for token in (self_service_token(mine), self_service_token(other), "forged:abc", "")
+    ] == [True, False, False, False]

@@ -1,0 +1,89 @@
+"""The public registration path is the hot path of a 10,000-person burst: what one
+registration asks of the database, statement by statement, so that a query added to it
+shows here first."""
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from amity.registrations import services
+from amity.registrations.models import Question, Registration
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAYLOAD = {
+    "family_name": "Fu",
+    "given_name": "Junfen",
+    "email": "fu.junfen@zch.example.cn",
+    "country": "CN",
+    "profession": "physician",
+    "time_zone": "Asia/Shanghai",
+    "consent": True,
+}
+
+
+def _statements(queries) -> list[str]:
+    """Each statement as its verb and first table; transaction control (BEGIN, COMMIT,
+    savepoints), which only some databases log, is left out."""
+    found = []
+    for query in queries:
+        sql = query["sql"].strip()
+        verb = sql.split(None, 1)[0].upper()
+        if verb in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"}:
+            continue
+        while "(" in sql:  # subqueries and column lists: keep the outer statement
+            sql = re.sub(r"\([^()]*\)", "", sql)
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.IGNORECASE)
+        found.append(f"{verb} {table.group(1) if table else '?'}")
+    return found
+
+
+def _register(activity, payload):
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(
+            f"/api/v1/activities/{activity.pk}/registrations",
+            data=json.dumps(payload),
+            content_type="application/json",
+        )
+    return response, _statements(queries.captured_queries)
+
+
+def test_api_registration_queries_without_questions(webinar):
+    """Registering through the API for an activity without questions reads the activity
+    (and whether it asks questions) once, takes the registration lock, and writes the
+    registration and its confirmation task: four statements."""
+    response, statements = _register(webinar, PAYLOAD)
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "confirmed"
+    assert statements == [
+        "SELECT events_activity",
+        "SELECT registrations_registrationsettings",
+        "INSERT registrations_registration",
+        "INSERT django_tasks_database_dbtaskresult",
+    ]
+
+
+def test_api_registration_queries_with_questions(webinar):
+    """An activity that asks questions costs one more read, of its questions, and the
+    answer is kept."""
+    question = services.question_save(
+        question=Question(activity=webinar),
+        fields={"label": "Beds in your hospital", "kind": "text", "required": True},
+    )
+
+    response, statements = _register(webinar, {**PAYLOAD, "answers": {str(question.pk): "1900"}})
+
+    assert response.status_code == 201
+    assert statements == [
+        "SELECT events_activity",
+        "SELECT registrations_question",
+        "SELECT registrations_registrationsettings",
+        "INSERT registrations_registration",
+        "INSERT django_tasks_database_dbtaskresult",
+    ]
+    assert Registration.objects.get().answers == {str(question.pk): "1900"}
