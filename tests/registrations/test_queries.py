@@ -87,3 +87,22 @@ def test_api_registration_queries_with_questions(webinar):
         "INSERT django_tasks_database_dbtaskresult",
     ]
     assert Registration.objects.get().answers == {str(question.pk): "1900"}
+
+
+def test_page_registration_queries_without_questions(webinar):
+    """Registering on the page for an activity without questions reads the activity (and
+    whether it asks questions) once, its settings, takes the registration lock, and writes
+    the registration and its confirmation task: no read of questions there are none of."""
+    form = {**PAYLOAD, "consent": "on", "submission": "k1"}
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(f"/activities/{webinar.pk}/register/", data=form)
+
+    assert response.status_code == 302
+    assert Registration.objects.get().email == "fu.junfen@zch.example.cn"
+    assert _statements(queries.captured_queries) == [
+        "SELECT events_activity",
+        "SELECT registrations_registrationsettings",
+        "SELECT registrations_registrationsettings",
+        "INSERT registrations_registration",
+        "INSERT django_tasks_database_dbtaskresult",
+    ]
