@@ -25,3 +25,21 @@ def in_other_language(english: str, chinese: str) -> str:
     if not (english and chinese) or english == chinese:
         return ""
     return english if reads_chinese() else chinese
+
+
+class BilingualTitle:
+    """For a model with ``title`` and ``title_local``: its title in the reader's language
+    and, beside it on its own page, the other one."""
+
+    title: str
+    title_local: str
+
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language (the other one if only that is stored)."""
+        return in_reader_language(self.title, self.title_local)
+
+    @property
+    def other_title(self) -> str:
+        """The title in the other language, shown beside ``display_title``."""
+        return in_other_language(self.title, self.title_local)

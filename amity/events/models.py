@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amity.core.bilingual import in_other_language, in_reader_language
+from amity.core.bilingual import BilingualTitle
 from amity.directory.models import Department, Institution, Language, Person, TimeZoneField
 
 
@@ -43,7 +43,7 @@ class VideoProvider(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Activity(models.Model):
+class Activity(BilingualTitle, models.Model):
     """An exchange: a forum, a lecture, a webinar, a call, a virtual classroom or a
     lecture series. Its sessions carry the times; ``time_zone`` is the organiser's zone,
     the one recurrences keep their wall-clock time in."""
@@ -102,16 +102,6 @@ class Activity(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("events:activity_detail", args=[self.pk])
-
-    @property
-    def display_title(self) -> str:
-        """The title in the reader's language (the English one if no Chinese is stored)."""
-        return in_reader_language(self.title, self.title_local)
-
-    @property
-    def other_title(self) -> str:
-        """The title in the other language, shown beside ``display_title`` on its page."""
-        return in_other_language(self.title, self.title_local)
 
     def get_feed_url(self) -> str:
         return reverse("events:activity_feed", args=[self.uid])

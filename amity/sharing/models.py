@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amity.core.bilingual import in_other_language, in_reader_language
+from amity.core.bilingual import BilingualTitle, in_reader_language
 from amity.directory.models import Department, Institution
 
 
@@ -57,7 +57,7 @@ class Tag(models.Model):
         return in_reader_language(self.name, self.name_local)
 
 
-class Document(models.Model):
+class Document(BilingualTitle, models.Model):
     """A guideline, protocol, case, slides or a recording's link, with its versions.
 
     ``current_version`` is the latest version (kept by the services); ``partners`` only
@@ -129,16 +129,6 @@ class Document(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sharing:document_detail", args=[self.pk])
-
-    @property
-    def display_title(self) -> str:
-        """The title in the reader's language (the other one if only that is stored)."""
-        return in_reader_language(self.title, self.title_local)
-
-    @property
-    def other_title(self) -> str:
-        """The title in the other language, shown beside ``display_title``."""
-        return in_other_language(self.title, self.title_local)
 
     @property
     def display_summary(self) -> str:
