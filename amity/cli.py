@@ -65,9 +65,10 @@ def cmd_worker(ns: argparse.Namespace) -> int:
             print(f"Recovered interrupted work: {counts}", flush=True)
 
     recover()
+    # A sign of life three times a lease, also in batch mode, where one long task must not
+    # be taken for dead.
+    _every(settings.AMITY_EMAIL_LEASE_SECONDS / 3, renew_leases)
     if not ns.batch:
-        # A sign of life three times a lease, and the others' dead work taken back.
-        _every(settings.AMITY_EMAIL_LEASE_SECONDS / 3, renew_leases)
         _every(settings.AMITY_EMAIL_LEASE_SECONDS, recover)
     call_command(
         "db_worker",

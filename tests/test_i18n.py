@@ -24,12 +24,13 @@ def _po():
         return read_po(f)
 
 
-def _translations(catalog) -> dict[str, str]:
+def _translations(catalog) -> dict[tuple[str | None, str], str]:
     result = {}
     for message in catalog:
         if not message.id:
             continue
-        key = message.id if isinstance(message.id, str) else message.id[0]
+        # The same text may be translated differently in two contexts (", " → "、" or "，").
+        key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
         result[key] = message.string if isinstance(message.string, str) else message.string[0]
     return result
 
@@ -81,7 +82,7 @@ def _python_msgids():
 def test_every_marked_string_is_in_the_catalogue():
     """Catches a string marked for translation after the catalogue was last updated
     (run ``amity manage makemessages -l zh_Hans`` in amity/ and translate)."""
-    known = _translations(_po())
+    known = {msgid for _context, msgid in _translations(_po())}
     missing = sorted(
         {(str(p), s) for p, s in [*_template_msgids(), *_python_msgids()] if s not in known}
     )

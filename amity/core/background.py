@@ -90,10 +90,15 @@ def background_task(name: str, **options):
                 claimed_by=worker_id(),
                 lease_until=timezone.now() + lease_length(),
             )
+            # The lease goes when the task ends, by a result or an error; not when the
+            # worker is being stopped mid-task (SystemExit): the task is then taken back.
             try:
-                return function(**kwargs)
-            finally:
+                result = function(**kwargs)
+            except Exception:
                 TaskLease.objects.filter(pk=lease.pk).delete()
+                raise
+            TaskLease.objects.filter(pk=lease.pk).delete()
+            return result
 
         declared = django_task(**options)(leased)
         if _TASKS.setdefault(name, declared) is not declared:

@@ -23,7 +23,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from amity.core.background import dead_here, enqueue_task, recover_tasks, worker_id
+from amity.core.background import (
+    dead_here,
+    enqueue_task,
+    lease_length,
+    recover_tasks,
+    worker_id,
+)
 from amity.core.models import OutboundAttachment, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -217,7 +223,18 @@ def recover_interrupted() -> dict[str, int]:
             emails += OutboundEmail.objects.filter(
                 pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_by=email.claimed_by
             ).update(status=OutboundEmail.Status.RETRYING, claimed_until=None)
-    return {"emails": emails, "tasks": recover_tasks()}
+    tasks = recover_tasks()
+    # A worker that died after taking a send task and before writing its lease leaves an
+    # email queued with no task: one still queued a lease after it was written gets a new
+    # one (sending claims the row first, so a second task for it sends nothing twice).
+    stale = OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.QUEUED, created_at__lt=now - lease_length()
+    ).values_list("pk", flat=True)
+    requeued = 0
+    for email_id in stale:
+        _enqueue_send(email_id)
+        requeued += 1
+    return {"emails": emails, "tasks": tasks, "requeued": requeued}
 
 
 def message_id(email: OutboundEmail) -> str:

@@ -44,13 +44,12 @@ def _bump(model: type[Activity] | type[Session], pk: int) -> None:
 
 
 def _announce(change: SessionChange, sessions: list[Session]) -> None:
-    """Tell the apps above events (registrants' reminders) about ``sessions`` once the
-    change is committed. Every service that adds, moves, cancels or restores sessions
-    calls this, bulk creation included."""
+    """Tell the apps above events (registrants' reminders) about ``sessions`` inside the
+    change's transaction, so that what they queue exists exactly when the change does.
+    Every service that adds, moves, cancels or restores sessions calls this, bulk creation
+    included."""
     if sessions:
-        transaction.on_commit(
-            lambda: sessions_changed.send(sender=Session, change=change, sessions=sessions)
-        )
+        sessions_changed.send(sender=Session, change=change, sessions=sessions)
 
 
 # What an activity names by slug, id or code; activity_references_resolve resolves them.

@@ -238,7 +238,7 @@ def campaign_send(
             subject, body = letter_texts.email_text(rendered)
             attachments = (
                 [(_pdf_name(letter), letters_pdf([letter], home=home), "application/pdf")]
-                if locked.with_pdf
+                if locked.with_pdf and delivered_at is None
                 else None
             )
             letter.email = email_queue(

@@ -99,3 +99,20 @@ def test_background_task_lease_is_held_while_it_runs_and_renewed_by_its_worker(r
     theirs.refresh_from_db()
     assert mine.lease_until > soon + timedelta(seconds=60)
     assert theirs.lease_until == soon
+
+
+def test_background_email_left_queued_without_a_task_gets_one(run_worker, smtp_server):
+    """A worker that died between taking a send task and writing its lease leaves the
+    email queued with no task: recovery a lease later gives it one, and it is sent once."""
+    from amity.core.emails import recover_interrupted
+
+    with transaction.atomic():
+        email = email_queue(to=["a@example.org"], subject="Orphan", body="Sent once.")
+    DBTaskResult.objects.all().delete()  # the lost task
+    OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert recover_interrupted() == {"emails": 0, "tasks": 0, "requeued": 1}
+    run_worker()
+    run_worker()
+
+    assert [m["Subject"] for m in smtp_server.messages] == ["Orphan"]
