@@ -1,13 +1,17 @@
 """A per-address rate limit for public forms, shared between processes: kept in the cache,
 or — when the cache is the file cache — in counter files beside it.
 
-A counter file grows by one byte per attempt and its size is the count. Appends are
-atomic between processes, so no attempt is lost (the file cache's ``incr`` reads and
-rewrites a pickled value, and two processes can interleave), and an attempt costs an
-open, a write and a stat rather than the file cache's read, pickle, temporary file and
-rename: the limit is checked on every registration of a burst."""
+A counter file grows by one byte per attempt, and an attempt's number is the file offset
+just after its own byte. Appends are atomic between processes, so no attempt is lost (the
+file cache's ``incr`` reads and rewrites a pickled value, and two processes can
+interleave), and the offset belongs to this write alone (the file's size, read after the
+write, may already count another process's attempt, refusing both). An attempt costs an
+open, a write and a seek rather than the file cache's read, pickle, temporary file and
+rename: the limit is checked on every registration of a burst. Should the folder not be
+writable, the count falls back to the cache rather than refusing everyone."""
 
 import hashlib
+import logging
 import os
 import shutil
 import time
@@ -15,6 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
 
@@ -37,7 +43,10 @@ def allow(request, scope: str, per_minute: int) -> bool:
     key = f"{scope}:{client_address(request)}"
     config = settings.CACHES["default"]
     if config["BACKEND"] == FILE_CACHE:
-        return _count_in_files(Path(config["LOCATION"]) / "rate", key, window) <= per_minute
+        try:
+            return _count_in_files(Path(config["LOCATION"]) / "rate", key, window) <= per_minute
+        except OSError:
+            logger.exception("Rate-limit counter files not writable; counting in the cache")
     return _count_in_cache(key, window) <= per_minute
 
 
@@ -67,6 +76,7 @@ def _count_in_files(folder: Path, key: str, window: int) -> int:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         os.write(fd, b".")
-        return os.fstat(fd).st_size
+        # With O_APPEND the write moved this descriptor's offset to just past its byte.
+        return os.lseek(fd, 0, os.SEEK_CUR)
     finally:
         os.close(fd)
