@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "amity.registrations",
     "amity.sharing",
     "amity.relations",
+    "amity.aid",
     "amity.api",
     "amity.home",
     "django.contrib.admin",

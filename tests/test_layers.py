@@ -22,6 +22,7 @@ LAYERS: list[set[str]] = [
     {"directory"},
     {"events", "learning", "sharing"},
     {"plans", "scheduling", "registrations", "relations"},
+    {"aid"},
     {"api", "home"},
 ]
 PROJECT_MODULES = {"settings", "urls", "wsgi", "cli", "__main__"}

@@ -1,0 +1,1 @@
+"""Aid pages (see amity.aid.permissions for who may open each)."""
