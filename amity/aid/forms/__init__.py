@@ -1,0 +1,1 @@
+"""Aid forms, by area (see amity.aid.views)."""

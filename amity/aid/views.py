@@ -1,1 +1,0 @@
-"""Aid pages (see amity.aid.permissions for who may open each)."""
