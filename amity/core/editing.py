@@ -62,3 +62,30 @@ def edit_page(
             messages.success(request, success_message(saved))
             return redirect(redirect_to(saved) if redirect_to else saved)
     return render(request, template, {"form": form, **(context or {})})
+
+
+def confirm_page(
+    request: HttpRequest,
+    *,
+    question: str,
+    yes: str,
+    back: str,
+    warning: str = "",
+    context: Mapping[str, Any] | None = None,
+) -> HttpResponse:
+    """The question asked before an action that cannot be taken back: a page whose form
+    sends the same request again with ``confirm``, so it works without JavaScript. The
+    view acts only when ``request.POST.get("confirm")`` is set."""
+    return render(
+        request,
+        "core/confirm.html",
+        {
+            "question": question,
+            "warning": warning,
+            "yes": yes,
+            "no": _("No, go back"),
+            "back": back,
+            "action": request.get_full_path(),
+            **(context or {}),
+        },
+    )

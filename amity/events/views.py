@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from amity.core import downloads, uploads
-from amity.core.editing import changes_saved, edit_page
+from amity.core.editing import changes_saved, confirm_page, edit_page
 from amity.core.forms import formset_rows
 from amity.core.paging import page_of, query_without
 from amity.directory.models import Department, time_zone_choices
@@ -329,18 +329,13 @@ def session_cancel(request, pk: int):
         messages.success(request, _("The session is back on."))
     elif not request.POST.get("confirm"):
         # Ask first, with a page that works without JavaScript.
-        return render(
+        return confirm_page(
             request,
-            "core/confirm.html",
-            {
-                "question": _("Cancel this session?"),
-                "session": session,
-                "warning": _("Its participants see it as cancelled in their calendars."),
-                "yes": _("Yes, cancel this session"),
-                "no": _("No, go back"),
-                "back": session.activity.get_absolute_url(),
-                "action": request.get_full_path(),
-            },
+            question=_("Cancel this session?"),
+            warning=_("Its participants see it as cancelled in their calendars."),
+            yes=_("Yes, cancel this session"),
+            back=session.activity.get_absolute_url(),
+            context={"session": session},
         )
     else:
         services.session_cancel(session=session)

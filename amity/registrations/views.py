@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from amity.core import ratelimit
+from amity.core.editing import confirm_page
 from amity.core.paging import page_of, query_without
 from amity.events.models import Activity
 from amity.registrations import certify, exports, permissions, selectors, services
@@ -204,29 +205,12 @@ def self_service_calendar(request, token: str):
     return response
 
 
-def _ask(request, *, question: str, yes: str, back: str, warning: str = ""):
-    """The question asked before an action that cannot be taken back: a page with a form
-    that sends the same request again with ``confirm``, so it works without JavaScript."""
-    return render(
-        request,
-        "core/confirm.html",
-        {
-            "question": question,
-            "warning": warning,
-            "yes": yes,
-            "no": _("No, go back"),
-            "back": back,
-            "action": request.get_full_path(),
-        },
-    )
-
-
 @require_POST
 def self_service_cancel(request, token: str):
     registration = permissions.get_registration_for_token(token)
     if not request.POST.get("confirm"):
         title = registration.activity.display_title
-        return _ask(
+        return confirm_page(
             request,
             question=_("Cancel your registration for “%(title)s”?") % {"title": title},
             warning=_("Your place goes to the next person on the waiting list, if any."),
@@ -252,7 +236,7 @@ def self_service_erase(request, token: str):
     registration = permissions.get_registration_for_token(token)
     if not request.POST.get("confirm"):
         title = registration.activity.display_title
-        return _ask(
+        return confirm_page(
             request,
             question=_("Erase your data for “%(title)s”?") % {"title": title},
             warning=_("This cancels the registration and cannot be undone."),
