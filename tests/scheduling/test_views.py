@@ -1,9 +1,11 @@
 """The planner page and API on top of the planning module."""
 
+import dataclasses
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
+from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
@@ -280,3 +282,57 @@ def test_every_site_field_has_a_label_naming_the_site(world, client, cicu):
     assert labels[f"id_site-{index}-weight"] == "Weight of Hangzhou"
     inputs = re.findall(r'<input[^>]*id="(id_site-\d+-\w+)"', html)
     assert inputs and all(name in labels for name in inputs)
+
+
+def _shown_plan(html: str) -> str:
+    return re.search(r'name="shown_plan" value="([^"]+)"', html).group(1)
+
+
+def test_accept_adds_the_times_the_page_showed_even_if_planning_again_differs(
+    world, client, cicu, monkeypatch
+):
+    """The solver may find another plan of equal cost when run again (the fast solver under
+    load): Accept adds the sessions at the times the office looked at, not at new ones."""
+    from amity.scheduling import services
+
+    client.force_login(world.office)
+    url = reverse("scheduling:plan_call", args=[cicu.pk])
+    data = _form(SITES, first_date=_next_wednesday().isoformat())
+    shown_page = client.post(url, data).content.decode()
+    shown = _shown_plan(shown_page)
+    shown_starts = [
+        datetime.fromisoformat(start)
+        for start in signing.loads(shown, salt="amity.scheduling.shown-plan")["starts"]
+    ]
+    real_compare = services.plan_compare
+
+    def compare_an_hour_later(**kwargs):
+        comparison = real_compare(**kwargs)
+        later = tuple(start + timedelta(hours=1) for start in comparison.plan.starts)
+        return dataclasses.replace(
+            comparison, plan=dataclasses.replace(comparison.plan, starts=later)
+        )
+
+    monkeypatch.setattr(services, "plan_compare", compare_an_hour_later)
+    before = set(cicu.sessions.values_list("pk", flat=True))
+    client.post(url, {**data, "action": "accept", "shown_plan": shown})
+
+    added = sorted(cicu.sessions.exclude(pk__in=before).values_list("starts_at", flat=True))
+    assert added == sorted(shown_starts)
+    assert len(added) == 12
+
+
+def test_accept_after_the_form_changed_shows_the_new_plan_and_adds_nothing(world, client, cicu):
+    """Changing the first week after planning, then pressing Accept, does not add a plan
+    nobody looked at: the page asks to look at the new one."""
+    client.force_login(world.office)
+    url = reverse("scheduling:plan_call", args=[cicu.pk])
+    first = _next_wednesday()
+    data = _form(SITES, first_date=first.isoformat())
+    shown = _shown_plan(client.post(url, data).content.decode())
+    changed = {**data, "first_date": (first + timedelta(days=7)).isoformat()}
+
+    text = _text(client.post(url, {**changed, "action": "accept", "shown_plan": shown}))
+
+    assert "it differs from the one shown: look at it below, then accept it." in text
+    assert cicu.sessions.count() == 6
