@@ -49,6 +49,17 @@ def can_open_person(user, person: Person) -> bool:
     return True
 
 
+def can_open_institution(user, institution: Institution) -> bool:
+    """The rule of ``institutions_visible_to`` for one institution, without a query (the
+    ``institution_link`` template tag)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_partner_contact:
+        person = user.person
+        return person is not None and person.institution_id == institution.pk
+    return True
+
+
 def departments_visible_to(user) -> QuerySet[Department]:
     if not user.is_authenticated or not user.is_active or user.is_partner_contact:
         return Department.objects.none()

@@ -61,3 +61,34 @@ def test_person_link_takes_the_text_to_show_and_escapes_it(world):
         f'<a href="{url}">Dr. &lt;Emily&gt;</a>'
     )
     assert _render(world.other_partner_contact.user, emily, "Dr. <Emily>") == "Dr. &lt;Emily&gt;"
+
+
+def test_a_partner_contacts_own_profile_links_only_what_they_may_open(world, client):
+    """On her own profile a partner contact reads her institution as a link (she may open
+    it), but the society she belongs to, the hospital she trained at and no department are
+    linked: each of those pages would answer 404 to her. Office staff get every link."""
+    from amity.directory.models import Experience
+    from tests.factories import MembershipFactory, SocietyFactory
+
+    emily = world.partner_contact.person
+    society = SocietyFactory(name="Asia Pacific Paediatric Endocrine Society", short_name="APPES")
+    MembershipFactory(person=emily, society=society, role="Member")
+    Experience.objects.create(
+        person=emily,
+        kind="training",
+        institution=world.home,
+        country="CN",
+        start_year=2019,
+    )
+    url = reverse("directory:person_detail", args=[emily.pk])
+
+    client.force_login(world.partner_contact)
+    own = client.get(url).content.decode()
+    client.force_login(world.office)
+    office = client.get(url).content.decode()
+
+    partner_link = f'href="{world.partner.get_absolute_url()}"'
+    hidden = [f'href="{society.get_absolute_url()}"', f'href="{world.home.get_absolute_url()}"']
+    assert partner_link in own and "APPES" in own and "Zhejiang University" in own
+    assert not [link for link in hidden if link in own]
+    assert partner_link in office and all(link in office for link in hidden)
