@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "registrations": lambda argv: __import__("benchmarks.registrations").registrations.main(argv),
     "certificates": lambda argv: __import__("benchmarks.certificates").certificates.main(argv),
     "letters": lambda argv: __import__("benchmarks.letters").letters.main(argv),
+    "aid": lambda argv: __import__("benchmarks.aid").aid.main(argv),
 }
 
 

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from amity.accounts import services as account_services
+from amity.aid import services as aid_services
+from amity.aid.models import Item
 from amity.events import services as event_services
 from amity.registrations import services as registration_services
 from amity.relations import services as relation_services
@@ -197,6 +199,84 @@ def _registrant(world, n):
     return f"Rowmarker{n}"
 
 
+def _aid_item(world, n):
+    return Item.objects.create(
+        name=f"Rowmarker item {n}", hs_code="6307.90", pack_size=50, pack_name="box"
+    ).name
+
+
+def _aid_stock(world, n):
+    """An item with a lot bought and corrected: each row adds movements as well."""
+    item = Item.objects.get(name=_aid_item(world, n))
+    lot = aid_services.purchase_receive(
+        receipt=aid_services.Receipt(item=item, quantity=500),
+        reason=f"Rowmarker purchase {n}",
+        user=world.office,
+    )
+    aid_services.stock_correct(lot=lot, quantity=-1, reason="Torn box", user=world.office)
+    return item.name
+
+
+def _aid_overview(world, n):
+    """An item in stock, and an open request for it from the partner."""
+    name = _aid_stock(world, n)
+    aid_services.request_create(
+        institution=world.partner,
+        fields={"delivery_address": "Loma Linda", "consignee": "Dr. Carter"},
+        lines=[(Item.objects.get(name=name), 10)],
+        user=world.office,
+    )
+    return name
+
+
+def _aid_movement(world, n):
+    _aid_stock(world, n)
+    return f"Rowmarker purchase {n}"
+
+
+def _aid_pledge(world, n):
+    donor = PersonFactory(institution=world.home, family_name=f"Rowmarker{n}")
+    item = Item.objects.get(name=_aid_item(world, n))
+    aid_services.pledge_create(
+        fields={"donor_kind": "staff", "donor_person": donor},
+        lines=[(item, 100)],
+        user=world.office,
+    )
+    return f"Rowmarker{n}"
+
+
+def _aid_request(world, n):
+    """A request of the partner, approved from a lot bought for it."""
+    item = Item.objects.create(name=f"Rowmarker supply {n}", hs_code="6307.90")
+    aid_services.purchase_receive(
+        receipt=aid_services.Receipt(item=item, quantity=100), reason="Bought", user=world.office
+    )
+    request = aid_services.request_create(
+        institution=world.partner,
+        fields={"urgency": "urgent", "delivery_address": "Loma Linda", "consignee": "Dr. Lee"},
+        lines=[(item, 40)],
+        user=world.office,
+    )
+    aid_services.request_approve(
+        request=request, approved={request.lines.get().pk: 40}, user=world.office
+    )
+    return request
+
+
+def _aid_request_row(world, n):
+    return _aid_request(world, n).reference
+
+
+def _aid_shipment(world, n):
+    request = _aid_request(world, n)
+    return aid_services.shipment_create(
+        institution=world.partner,
+        allocations=list(request.lines.get().allocations.all()),
+        fields={"carrier": "EMS", "tracking_number": f"ROWMARKER{n}"},
+        user=world.office,
+    ).tracking_number
+
+
 PAGES = {
     "institutions": ListPage(
         "office", lambda w: reverse("directory:institution_list"), _institution
@@ -231,6 +311,19 @@ PAGES = {
     "attendance": ListPage(
         "office", lambda w: reverse("registrations:attendance", args=[_webinar(w).pk]), _registrant
     ),
+    "aid overview": ListPage("office", lambda w: reverse("aid:home"), _aid_overview),
+    "aid items": ListPage("office", lambda w: reverse("aid:item_list"), _aid_item),
+    "aid stock": ListPage("office", lambda w: reverse("aid:stock"), _aid_stock),
+    "aid ledger": ListPage("office", lambda w: reverse("aid:movement_list"), _aid_movement),
+    "aid pledges": ListPage("office", lambda w: reverse("aid:pledge_list"), _aid_pledge),
+    "aid requests": ListPage("office", lambda w: reverse("aid:request_list"), _aid_request_row),
+    "aid requests, partner's portal": ListPage(
+        "partner", lambda w: reverse("aid:request_list"), _aid_request_row
+    ),
+    "aid shipments": ListPage("office", lambda w: reverse("aid:shipment_list"), _aid_shipment),
+    "aid shipments, partner's portal": ListPage(
+        "partner", lambda w: reverse("aid:shipment_list"), _aid_shipment
+    ),
 }
 
 
@@ -252,9 +345,18 @@ QUERIES = {
     "documents": 7,
     "download log": 6,
     "API tokens": 4,
-    "partner page": 12,
+    "partner page": 14,  # 12, and aid's panel and timeline reading its requests
     "registrants": 14,
     "attendance": 14,
+    "aid overview": 11,
+    "aid items": 4,
+    "aid stock": 7,
+    "aid ledger": 6,
+    "aid pledges": 5,
+    "aid requests": 6,
+    "aid requests, partner's portal": 5,
+    "aid shipments": 5,
+    "aid shipments, partner's portal": 5,
 }
 
 

@@ -183,7 +183,8 @@ class Pledge(models.Model):
     @property
     def donor_display(self) -> str:
         if self.donor_kind == DonorKind.STAFF and self.donor_person_id:
-            return self.donor_person.display_name
+            person = self.donor_person
+            return in_reader_language(person.full_name, person.local_name)
         if self.donor_kind == DonorKind.DEPARTMENT and self.donor_department_id:
             return str(self.donor_department)
         return self.donor_name

@@ -130,7 +130,9 @@ class Receipt:
     received_on: date | None = None
 
 
-def _receive(receipt: Receipt, *, kind: str, user: User | None, reason: str, pledge=None) -> Lot:
+def _receive(
+    receipt: Receipt, *, kind: str, user: User | None, reason: str, pledge: Pledge | None = None
+) -> Lot:
     if not isinstance(receipt.quantity, int) or receipt.quantity < 1:
         raise ValidationError({"quantity": _("Enter a whole number of units, at least 1.")})
     lot = Lot(
@@ -382,11 +384,16 @@ def shipment_create(
     allocations: Sequence[Allocation],
     fields: Mapping[str, Any],
     user: User | None,
+    on: date | None = None,
 ) -> Shipment:
-    """Pack allocations of one partner's approved requests into a new shipment."""
+    """Pack allocations of one partner's approved requests into a new shipment, prepared
+    ``on`` that day (today unless given: a campaign may be recorded afterwards)."""
     ids = [a.pk for a in allocations]
     if not ids:
         raise ValidationError({"allocations": _("Choose what to pack.")})
+    on = on or timezone.localdate()
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("A step cannot be dated in the future.")})
     locked = list(
         Allocation.objects.select_for_update()
         .select_related("line__request")
@@ -408,7 +415,7 @@ def shipment_create(
     ShipmentEvent.objects.create(
         shipment=shipment,
         status=ShipmentStatus.PREPARED,
-        on=timezone.localdate(),
+        on=on,
         recorded_by=_author(user),
     )
     return shipment

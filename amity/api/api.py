@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as RequestInvalid
 
+from amity.aid.api import router as aid_router
 from amity.api.auth import API_AUTH
 from amity.directory.api import router as directory_router
 from amity.directory.schemas import PersonOut
@@ -31,6 +32,7 @@ api.add_router("/", scheduling_router)
 api.add_router("/", registrations_router)
 api.add_router("/", sharing_router)
 api.add_router("/", relations_router)
+api.add_router("/", aid_router)
 
 
 @api.exception_handler(PermissionDenied)

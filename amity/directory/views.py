@@ -12,7 +12,7 @@ from amity.core.editing import changes_saved, edit_page
 from amity.core.forms import formset_rows
 from amity.core.paging import page_of, query_without
 from amity.directory import permissions, selectors, services
-from amity.directory.extensions import institution_sections
+from amity.directory.extensions import institution_sections, person_sections
 from amity.directory.forms import (
     DepartmentForm,
     ExperienceFormSet,
@@ -204,6 +204,8 @@ def person_detail(request, pk: int):
             "person": person,
             **selectors.person_detail_relations(person),
             "can_edit": permissions.can_edit_person(request.user, person),
+            # What the apps above add, each with its template: a donor's gifts from aid.
+            **person_sections(request, person),
         },
     )
 

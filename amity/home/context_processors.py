@@ -1,3 +1,4 @@
+from amity.aid.permissions import is_home_staff
 from amity.directory.permissions import can_browse_departments
 
 
@@ -9,4 +10,6 @@ def navigation(request):
     return {
         "nav_departments": can_browse_departments(user),
         "nav_admin": user.is_office_staff,
+        # Home staff reach the aid overview; a partner contact their requests.
+        "nav_aid": is_home_staff(user) or user.is_partner_contact,
     }

@@ -1,6 +1,9 @@
 from django.contrib.auth.models import AbstractUser
 from django.db.models import Count, Q
 
+from amity.aid import permissions as aid_permissions
+from amity.aid import selectors as aid_selectors
+from amity.aid.summary import totals_sentence
 from amity.directory.models import Experience, PartnershipStatus
 from amity.directory.permissions import (
     departments_visible_to,
@@ -32,4 +35,8 @@ def home_summary(*, user: AbstractUser) -> dict:
         "coming_up": list(
             agenda_sessions(user=user, filters=AgendaFilters()).exclude(status="cancelled")[:6]
         ),
+        # What aid has sent to partners, in one sentence, for the hospital's own staff.
+        "aid_sent": totals_sentence(aid_selectors.totals())
+        if aid_permissions.is_home_staff(user)
+        else "",
     }

@@ -14,8 +14,9 @@ from amity.accounts.models import User
 from amity.directory.models import Institution, PartnershipStatus, Person
 from amity.events.models import Activity, SessionStatus
 from amity.events.permissions import activities_visible_to
+from amity.relations import extensions, permissions
 from amity.relations import letters as letter_texts
-from amity.relations import permissions
+from amity.relations.extensions import TimelineEntry
 from amity.relations.models import (
     Agreement,
     AgreementState,
@@ -182,19 +183,11 @@ def letter_replies(*, user: User, letter: Letter) -> list[Reply]:
 TIMELINE_KINDS = ["agreement", "activity", "letter", "document"]
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One dated thing on a partner's timeline."""
-
-    kind: str  # agreement, activity, letter, document
-    day: date
-    title: str
-    url: str
-    what: str  # "Agreement signed", "Letter sent", "Reply received", …
-    state: str = ""
-    state_label: str = ""
-    detail: str = ""
-    upcoming: bool = False
+def timeline_kinds() -> list[str]:
+    """Relations' own kinds, then those other apps registered (``extensions``)."""
+    return TIMELINE_KINDS + [
+        source.kind for source in extensions.timeline_sources() if source.kind not in TIMELINE_KINDS
+    ]
 
 
 def _local_day(value: datetime | date) -> date:
@@ -378,8 +371,10 @@ def build_timeline(
     replies: list[Reply] = (),
     incoming: list[IncomingLetter] = (),
     documents: list = (),
+    registered: list[TimelineEntry] = (),
 ) -> list[TimelineEntry]:
-    """Everything dated, newest first (upcoming things at the top)."""
+    """Everything dated, newest first (upcoming things at the top): relations' own
+    entries and the ``registered`` ones other apps give (``registered_entries``)."""
     today, now = timezone.localdate(), timezone.now()
     entries: list[TimelineEntry] = []
     for agreement in agreements:
@@ -387,6 +382,7 @@ def build_timeline(
     entries += [_activity_entry(activity, now) for activity in activities]
     entries += _letter_entries(list(letters), list(replies), list(incoming))
     entries += [e for e in (_document_entry(d) for d in documents) if e is not None]
+    entries += registered
     return sorted(entries, key=_sort_key, reverse=True)
 
 
@@ -396,11 +392,28 @@ def partner_timeline(
     """The partner's timeline as ``user`` may see it: only ``kinds`` (all by default),
     reading only what those kinds need."""
     wanted = _wanted(kinds)
-    return build_timeline(**_sources(user=user, institution=institution, kinds=wanted))
+    return build_timeline(
+        **_sources(user=user, institution=institution, kinds=wanted),
+        registered=registered_entries(user=user, institution=institution, kinds=wanted),
+    )
 
 
 def _wanted(kinds: list[str] | None) -> list[str]:
-    return [k for k in TIMELINE_KINDS if k in (kinds or TIMELINE_KINDS)] or TIMELINE_KINDS
+    every = timeline_kinds()
+    return [k for k in every if k in (kinds or every)] or every
+
+
+def registered_entries(
+    *, user: User, institution: Institution, kinds: list[str]
+) -> list[TimelineEntry]:
+    """The entries of the sources other apps registered, for the ``kinds`` wanted only
+    (a source is not read when its kind is filtered out)."""
+    today = timezone.localdate()
+    entries: list[TimelineEntry] = []
+    for source in extensions.timeline_sources():
+        if source.kind in kinds:
+            entries += source.entries(user, institution, today)
+    return entries
 
 
 def _sources(*, user: User, institution: Institution, kinds: list[str]) -> dict[str, list]:
@@ -421,17 +434,19 @@ def _sources(*, user: User, institution: Institution, kinds: list[str]) -> dict[
 def partner_page(*, user: User, institution: Institution, kinds: list[str] | None = None) -> dict:
     """What the partner page shows besides the directory's own fields: agreements,
     activities (upcoming and past), letters sent and received, documents shared, and the
-    timeline of all of them (only ``kinds`` in the timeline, when given). A fixed number
-    of queries, whatever the number of rows."""
+    timeline of all of them and of the kinds other apps registered (only ``kinds`` in the
+    timeline, when given). A fixed number of queries, whatever the number of rows."""
     sources = _sources(user=user, institution=institution, kinds=TIMELINE_KINDS)
     wanted = _wanted(kinds)
     now = timezone.now()
     activities = sources["activities"]
+    registered = registered_entries(user=user, institution=institution, kinds=wanted)
+    timeline = build_timeline(**sources, registered=registered)
     return {
         **sources,
         "upcoming_activities": [a for a in activities if a.last_end and a.last_end >= now],
         "past_activities": [a for a in activities if not (a.last_end and a.last_end >= now)],
-        "timeline": [entry for entry in build_timeline(**sources) if entry.kind in wanted],
+        "timeline": [entry for entry in timeline if entry.kind in wanted],
         "timeline_kinds": wanted,
     }
 

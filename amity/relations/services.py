@@ -188,7 +188,11 @@ def _pdf_name(letter: Letter) -> str:
 
 @transaction.atomic
 def campaign_send(
-    *, campaign: Campaign, user: User | None = None, delivered_at: datetime | None = None
+    *,
+    campaign: Campaign,
+    user: User | None = None,
+    delivered_at: datetime | None = None,
+    people: Iterable[Person] | None = None,
 ) -> SendOutcome:
     """Send the campaign: for every recipient, one ``Letter`` rendered in their language
     and (by email) one queued ``OutboundEmail``, with the letter as a PDF on letterhead
@@ -204,12 +208,15 @@ def campaign_send(
     imported, as the demo's letters of 2020): letters and emails are dated then and
     stored as delivered, and nothing is mailed.
 
+    ``people`` sends to exactly these people instead of those the filters match: a
+    one-person letter, such as aid's thank-you to a staff donor at the home hospital.
+
     Raises ValidationError when no one matches the campaign's filters."""
     locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if locked.is_sent:
         return SendOutcome(letters=0, already_sent=True)
     locked.full_clean()
-    people = list(selectors.campaign_recipients(locked))
+    people = list(selectors.campaign_recipients(locked) if people is None else people)
     if not people:
         raise ValidationError(
             _("No one matches this letter's recipients. Change the filters or the list."),

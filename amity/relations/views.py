@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from amity.core.editing import edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import get_institution_for_user, institutions_visible_to
-from amity.relations import permissions, placeholders, selectors, services
+from amity.relations import extensions, permissions, placeholders, selectors, services
 from amity.relations.forms import (
     AgreementFilterForm,
     AgreementForm,
@@ -468,12 +468,14 @@ def partner_sections(request, institution) -> dict:
         return {}
     user = request.user
     kind = request.GET.get("kind", "")
-    kinds = [kind] if kind in selectors.TIMELINE_KINDS else None
+    kinds = [kind] if kind in selectors.timeline_kinds() else None
     partner = selectors.partner_page(user=user, institution=institution, kinds=kinds)
     partner["timeline_page"] = page_of(request, partner["timeline"], TIMELINE_PAGE_SIZE)
     return {
         "partner": partner,
         "timeline_kind": kind if kinds else "",
+        # The kinds other apps add to the timeline (aid, …), for its filter.
+        "timeline_sources": extensions.timeline_sources(),
         "timeline_query": query_without(request, "page"),
         "can_write_letters": permissions.can_write_letters(user),
         "can_manage_agreements": permissions.can_manage_agreements(user),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from amity.aid.demo import load as load_demo_aid
 from amity.directory.demo import load_demo
 from amity.events.demo import load_demo_activities
 from amity.learning.demo import load_demo_courses
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         counts["new registrations"] = load_demo_registrations()
         counts["new shared documents"] = load_demo_sharing()
         counts["new letters and agreements"] = load_demo_relations()
+        counts["new aid records"] = load_demo_aid()
         if options["verbosity"]:
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo scenario loaded: {summary}."))
