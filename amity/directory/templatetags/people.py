@@ -50,9 +50,7 @@ def institution_link(context, institution, text=None) -> str:
         return ""
     viewer = context.get("user") or AnonymousUser()
     label = institution.name if text is None else text
-    return _linked(
-        can_open_institution(viewer, institution), institution.get_absolute_url(), label
-    )
+    return _linked(can_open_institution(viewer, institution), institution.get_absolute_url(), label)
 
 
 @register.simple_tag(takes_context=True)
