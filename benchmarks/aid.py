@@ -451,6 +451,7 @@ def build_ledger(movements: int, shipments: int, seed: int) -> dict:
                 Allocation(
                     line=lines[r * 3 + slot],
                     lot=lots[lot_index],
+                    item_id=lots[lot_index].item_id,
                     quantity=quantity,
                     shipment=shipment_rows[r] if r < shipments else None,
                     received=(

@@ -27,6 +27,17 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: the locale middleware leaves the last
+    request's language active in the thread, so a test that read a page in Chinese would
+    otherwise hand Chinese messages to the next test."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @dataclass
 class World:
     """A small directory with one login of each role."""

@@ -348,9 +348,9 @@ QUERIES = {
     "partner page": 14,  # 12, and aid's panel and timeline reading its requests
     "registrants": 14,
     "attendance": 14,
-    "aid overview": 11,
+    "aid overview": 12,
     "aid items": 4,
-    "aid stock": 7,
+    "aid stock": 8,
     "aid ledger": 6,
     "aid pledges": 5,
     "aid requests": 6,

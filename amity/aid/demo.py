@@ -37,6 +37,8 @@ STORE = "Logistics building, store room B2"
 CATALOGUE = [
     {
         "name": "Surgical mask",
+        "measure_word": "只",
+        "pack_name_local": "盒",
         "name_local": "医用外科口罩",
         "unit": Unit.PIECE,
         "pack_size": 50,
@@ -47,6 +49,8 @@ CATALOGUE = [
     },
     {
         "name": "KN95 respirator",
+        "measure_word": "只",
+        "pack_name_local": "盒",
         "name_local": "KN95 防护口罩",
         "unit": Unit.PIECE,
         "pack_size": 20,
@@ -57,6 +61,8 @@ CATALOGUE = [
     },
     {
         "name": "Medical protective clothing",
+        "measure_word": "件",
+        "pack_name_local": "",
         "name_local": "医用一次性防护服",
         "unit": Unit.SET,
         "pack_size": 1,
@@ -67,6 +73,8 @@ CATALOGUE = [
     },
     {
         "name": "Isolation gown",
+        "measure_word": "件",
+        "pack_name_local": "袋",
         "name_local": "一次性隔离衣",
         "unit": Unit.PIECE,
         "pack_size": 10,
@@ -77,6 +85,8 @@ CATALOGUE = [
     },
     {
         "name": "Nitrile examination gloves",
+        "measure_word": "副",
+        "pack_name_local": "盒",
         "name_local": "一次性丁腈检查手套",
         "unit": Unit.PAIR,
         "pack_size": 100,
@@ -87,6 +97,8 @@ CATALOGUE = [
     },
     {
         "name": "Face shield",
+        "measure_word": "个",
+        "pack_name_local": "盒",
         "name_local": "医用防护面屏",
         "unit": Unit.PIECE,
         "pack_size": 10,

@@ -37,7 +37,6 @@ from amity.relations.models import Delivery, LanguageMode, Letter
 from amity.relations.pdf import letterhead_institution
 
 # How a Chinese letter counts units of each kind (量词).
-CHINESE_MEASURE = {Unit.PIECE: "件", Unit.PAIR: "副", Unit.SET: "套"}
 # English names of supplies that take no plural ("200 pieces of protective clothing").
 UNCOUNTABLE = ("clothing", "equipment", "gear", "wear", "sanitizer", "sanitiser", "disinfectant")
 
@@ -103,7 +102,7 @@ def gift_en(item: Item, quantity: int) -> str:
 
 def gift_zh(item: Item, quantity: int) -> str:
     """ "医用外科口罩600件", "医用防护服200套"."""
-    return f"{item.name_local or item.name}{quantity}{CHINESE_MEASURE.get(item.unit, '件')}"
+    return item.count_in_chinese(quantity)
 
 
 def _list_en(parts: list[str]) -> str:

@@ -41,6 +41,10 @@ class Unit(models.TextChoices):
     SET = "set", pgettext_lazy("unit of supplies", "set")
 
 
+# The measure word Chinese counts each unit with when an item names none.
+UNIT_MEASURE_WORDS = {Unit.PIECE: "个", Unit.PAIR: "副", Unit.SET: "套"}
+
+
 class Item(models.Model):
     """One kind of supply in the catalogue: what customs and the shelf need to know."""
 
@@ -52,6 +56,18 @@ class Item(models.Model):
     )
     pack_name = models.CharField(
         _("pack"), max_length=40, blank=True, help_text=_("For example: box, carton, bag.")
+    )
+    pack_name_local = models.CharField(
+        _("pack in Chinese"), max_length=20, blank=True, help_text=_("For example: 盒, 箱, 袋.")
+    )
+    measure_word = models.CharField(
+        _("Chinese measure word"),
+        max_length=2,
+        blank=True,
+        help_text=_(
+            "How Chinese counts one unit: 只 for masks, 件 for protective clothing, 副 for "
+            "gloves. Left empty, the unit's usual word is used."
+        ),
     )
     standard = models.CharField(
         _("standard met"),
@@ -91,6 +107,19 @@ class Item(models.Model):
     @property
     def other_name(self) -> str:
         return in_other_language(self.name, self.name_local)
+
+    @property
+    def display_pack_name(self) -> str:
+        return in_reader_language(self.pack_name, self.pack_name_local)
+
+    @property
+    def measure(self) -> str:
+        """The Chinese measure word one unit is counted with."""
+        return self.measure_word or UNIT_MEASURE_WORDS[self.unit]
+
+    def count_in_chinese(self, quantity: int) -> str:
+        """ "医用外科口罩6,200只": the Chinese name, the figure, the measure word."""
+        return f"{self.name_local or self.name}{quantity:,}{self.measure}"
 
     def packs(self, quantity: int) -> tuple[int, int]:
         """``quantity`` units as (whole packs, units left over)."""
@@ -477,6 +506,8 @@ class Allocation(models.Model):
 
     line = models.ForeignKey(RequestLine, on_delete=models.PROTECT, related_name="allocations")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="allocations")
+    # The lot's item, kept here (it never changes) so that totals per item read one table.
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
     released = models.BooleanField(default=False)
     shipment = models.ForeignKey(
@@ -493,6 +524,10 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            # Covers "units sent per item": the shipments' allocations, read from the index.
+            models.Index(fields=["shipment", "item", "quantity"], name="aid_allocation_sent")
+        ]
         constraints = [
             models.CheckConstraint(name="aid_allocation_positive", condition=Q(quantity__gt=0)),
             models.CheckConstraint(

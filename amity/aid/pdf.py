@@ -27,7 +27,15 @@ from amity.core.pdf import pdf_fonts
 from amity.directory.models import Institution
 from amity.relations.pdf import BRAND, _address_line, letterhead_institution
 
-UNIT_LABEL = {"piece": "pcs / 件", "pair": "pairs / 副", "set": "sets / 套"}
+UNIT_LABEL = {"piece": "pcs", "pair": "pairs", "set": "sets"}
+
+
+def _unit_label(item: Item) -> str:
+    """ "pcs / 只": the English unit and the item's own Chinese measure word (只 for masks,
+    件 for gowns), which the unit alone cannot tell."""
+    return f"{UNIT_LABEL.get(item.unit, item.unit)} / {item.measure}"
+
+
 DONATION = "Donation — no commercial value / 捐赠物资，无商业价值"
 ORIGIN = "China / 中国"
 DECLARATION_EN = (
@@ -60,6 +68,9 @@ class PaperLine:
         text = f"{packs:,} × {pack} of {self.item.pack_size}" if packs else ""
         if rest:
             text = f"{text} + {rest:,}" if text else f"{rest:,}"
+        if packs and self.item.pack_name_local:
+            # The Chinese half for the customs officer at home: "8 × box of 50 / 8盒".
+            text = f"{text} / {packs:,}{self.item.pack_name_local}"
         return text
 
 
@@ -334,11 +345,12 @@ def packing_list(papers: Papers) -> bytes:
     rows = [
         [
             str(number),
-            _both_names(line.item),
+            # Customs abroad match each line to its HS code, as on the pro-forma invoice.
+            _both_names(line.item) + (f"\nHS {line.item.hs_code}" if line.item.hs_code else ""),
             line.item.standard or "—",
             line.lot_number or "—",
             line.expires_on.isoformat() if line.expires_on else "—",
-            f"{line.quantity:,} {UNIT_LABEL.get(line.item.unit, line.item.unit)}",
+            f"{line.quantity:,} {_unit_label(line.item)}",
             line.packs or "—",
         ]
         for number, line in enumerate(papers.lines, start=1)
@@ -393,7 +405,7 @@ def proforma_invoice(papers: Papers) -> bytes:
             _both_names(total.item),
             total.item.hs_code,
             total.item.standard or "—",
-            f"{total.quantity:,} {UNIT_LABEL.get(total.item.unit, total.item.unit)}",
+            f"{total.quantity:,} {_unit_label(total.item)}",
             _money(total.item.unit_value),
             _money(total.value),
         ]

@@ -57,8 +57,10 @@ class ItemOut(Schema):
     name_local: str = Field(description="In Chinese")
     display_name: str = Field(description="In the caller's language")
     unit: str
+    measure_word: str = Field(description="The Chinese measure word a unit is counted with")
     pack_size: int = Field(description="Units per pack")
     pack_name: str
+    pack_name_local: str = Field(description="The pack's name in Chinese")
     standard: str
     hs_code: str
     unit_value: Decimal = Field(description="Declared value per unit, for customs only")

@@ -1,10 +1,11 @@
 """Reads for aid pages, exports, the API and the overview: stock per item and lot,
 totals of what was given and sent, and a partner's requests and shipments."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, IntegerField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from amity.accounts.models import User
@@ -55,20 +56,17 @@ def stock(*, today: date) -> list[StockRow]:
         .annotate(total=Sum("available"))
         .order_by()
     )
-    allocated = dict(
-        Allocation.objects.filter(released=False)
-        .exclude(
-            shipment__status__in=[
-                ShipmentStatus.SHIPPED,
-                ShipmentStatus.CUSTOMS,
-                ShipmentStatus.DELIVERED,
-                ShipmentStatus.RECEIVED,
-            ]
+    # Promised, still on the shelf: not yet packed (released units have no shipment), or
+    # packed in a shipment still being prepared. Two reads of the covering index
+    # (shipment, item, quantity) rather than one scan of every allocation ever made.
+    allocated: Counter[int] = Counter()
+    for packed in (
+        Allocation.objects.filter(shipment__isnull=True, released=False),
+        Allocation.objects.filter(shipment__status=ShipmentStatus.PREPARED),
+    ):
+        allocated.update(
+            dict(packed.values_list("item_id").annotate(total=Sum("quantity")).order_by())
         )
-        .values_list("lot__item_id")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
     return [
         StockRow(
             item=item,
@@ -104,7 +102,6 @@ class AidTotals:
     partners: int
     countries: int
     shipments: int
-    received_in_gifts: int
 
 
 SENT = [
@@ -117,22 +114,18 @@ SENT = [
 
 def totals() -> AidTotals:
     sent = Allocation.objects.filter(shipment__status__in=SENT)
-    per_item = dict(sent.values_list("lot__item_id").annotate(total=Sum("quantity")).order_by())
+    per_item = dict(sent.values_list("item_id").annotate(total=Sum("quantity")).order_by())
     items = Item.objects.filter(pk__in=per_item).order_by("name")
     reach = Shipment.objects.filter(status__in=SENT).aggregate(
         partners=Count("institution", distinct=True),
         countries=Count("institution__country", distinct=True),
         shipments=Count("pk"),
     )
-    gifts = Lot.objects.filter(pledge__isnull=False).aggregate(
-        total=Coalesce(Sum("movements__quantity", filter=Q(movements__kind="gift")), ZERO)
-    )["total"]
     return AidTotals(
         items=[ItemTotal(item=item, quantity=per_item[item.pk]) for item in items],
         partners=reach["partners"],
         countries=reach["countries"],
         shipments=reach["shipments"],
-        received_in_gifts=gifts,
     )
 
 

@@ -279,7 +279,9 @@ def _allocate(*, line: RequestLine, quantity: int, today: date, user: User | Non
         take = min(wanted, max(balances.get(lot.pk, 0), 0))
         if take <= 0:
             continue
-        allocation = Allocation.objects.create(line=line, lot=lot, quantity=take)
+        allocation = Allocation.objects.create(
+            line=line, lot=lot, item_id=lot.item_id, quantity=take
+        )
         _move(
             lot=lot,
             kind=MovementKind.ALLOCATION,
@@ -450,7 +452,8 @@ def shipment_advance(
                 % {"status": locked.get_status_display().lower()}
             }
         )
-    if status == ShipmentStatus.SHIPPED and not locked.parcels.exists():
+    if locked.status == ShipmentStatus.PREPARED and not locked.parcels.exists():
+        # Whatever step comes next (a step may be skipped), the shipment has left.
         raise ValidationError({"status": _("Add the parcels before the shipment leaves.")})
     last = locked.events.order_by("-on", "-pk").first()
     if last is not None and on < last.on:

@@ -4,9 +4,9 @@ sets of protective clothing to 5 partners in 4 countries", in Chinese
 
 Each language puts the parts in its own order, so the whole sentence and each counted
 part are translated strings with their own plurals; item names are the catalogue's in the
-reader's language (``Item.display_name``), counted in the item's unit (a Chinese measure
-word: 只, 副, 套). Figures keep the thousands comma in both languages, as donation
-reports write them (Django's Chinese number format groups nothing).
+reader's language (``Item.display_name``), counted in the item's unit (in Chinese with the
+item's measure word: 只, 件, 副, 套). Figures keep the thousands comma in both languages,
+as donation reports write them (Django's Chinese number format groups nothing).
 """
 
 from django.utils.translation import npgettext, pgettext
@@ -30,10 +30,10 @@ def _english_name(name: str) -> str:
 
 def item_quantity(item: Item, quantity: int) -> str:
     """``quantity`` units of ``item``: "6,200 pieces of surgical mask", "医用外科口罩6,200只"."""
-    name = item.display_name
-    if not reads_chinese():
-        name = _english_name(name)
-    values = {"count": _figure(quantity), "item": name}
+    if reads_chinese():
+        # Chinese counts each item with its own measure word (只, 件, 副…).
+        return item.count_in_chinese(quantity)
+    values = {"count": _figure(quantity), "item": _english_name(item.display_name)}
     if item.unit == Unit.PAIR:
         text = npgettext(
             "aid totals", "%(count)s pair of %(item)s", "%(count)s pairs of %(item)s", quantity

@@ -35,14 +35,17 @@ def aid_world(db) -> AidWorld:
     masks = Item.objects.create(
         name="Surgical mask",
         name_local="医用外科口罩",
+        measure_word="只",
         pack_size=50,
         pack_name="box",
+        pack_name_local="盒",
         standard="YY 0469-2011",
         hs_code="6307.90",
     )
     suits = Item.objects.create(
         name="Protective clothing",
         name_local="医用防护服",
+        measure_word="件",
         standard="GB 19082-2009",
         hs_code="6210.10",
     )

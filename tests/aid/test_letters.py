@@ -76,7 +76,7 @@ def test_a_gift_not_yet_shipped_lists_every_item_in_both_languages(aid_world, re
     assert "your gift of 600 surgical masks and 200 pieces of protective clothing" in (
         letter.body_en
     )
-    assert "医用外科口罩600件、医用防护服200件" in letter.body_zh
+    assert "医用外科口罩600只、医用防护服200件" in letter.body_zh
     assert "partners abroad who have asked for help" in letter.body_en
 
 
@@ -91,7 +91,7 @@ def test_a_colleague_who_reads_only_chinese_gets_a_chinese_letter(aid_world):
     letter = letters.thank_donor(pledge=pledge, user=w.office)
 
     assert letter.language == "zh"
-    assert "医用外科口罩600件" in letter.body_zh
+    assert "医用外科口罩600只" in letter.body_zh
     assert letter.body_en == ""
 
 

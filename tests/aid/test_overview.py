@@ -1,6 +1,6 @@
 """The overview says what aid has reached partners in one sentence, in the reader's
 language: "6,200 pieces of surgical mask and 800 sets of protective clothing to 2
-partners in 2 countries", "向2个国家的2家合作机构送出医用外科口罩6,200只、医用防护服800套" —
+partners in 2 countries", "向2个国家的2家合作机构送出医用外科口罩6,200只、医用防护服800件" —
 counted from shipments that have left, for the hospital's own staff only."""
 
 import re
@@ -85,7 +85,7 @@ def test_the_overview_says_it_in_chinese(sent, client):
     client.force_login(sent.office)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     text = _overview(client.get(reverse("home:home")))
-    assert "向2个国家的2家合作机构送出医用外科口罩6,200只、医用防护服800套" in text
+    assert "向2个国家的2家合作机构送出医用外科口罩6,200只、医用防护服800件" in text
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_in_chinese_items_are_listed_with_the_enumeration_comma_and_measure_word
     """只 for pieces, 套 for sets, 副 for pairs; 、 between all items, no "and"."""
     with translation.override("zh-hans"):
         assert totals_sentence(selectors.totals()) == (
-            "向1个国家的1家合作机构送出医用外科口罩1,200只、医用防护服30套、检查手套2副"
+            "向1个国家的1家合作机构送出医用外科口罩1,200只、医用防护服30件、检查手套2副"
         )
 
 

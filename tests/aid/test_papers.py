@@ -79,6 +79,7 @@ def test_the_packing_list_lists_parcels_and_lots_in_english_and_chinese(aid_worl
     assert "Surgical mask" in text and "医用外科口罩" in text
     assert "医用防护服" in text
     assert "YY 0469-2011" in text
+    assert "HS 6307.90" in text and "HS 6210.10" in text  # each line's HS code
     assert "2027-03-01" in text and "2028-06-01" in text  # both lots' expiry dates
     assert "400 pcs" in text and "200 pcs" in text  # masks from each lot
     assert "8 × box of 50" in text  # 400 masks in boxes

@@ -14,6 +14,7 @@ from amity.aid.models import (
     Urgency,
 )
 from amity.aid.services import LineReceipt
+from amity.aid.templatetags.aid import measure_word, pack_label
 from amity.core.forms import AmityForm, AmityModelForm
 from amity.core.widgets import IsoDateInput
 from amity.directory.models import Institution
@@ -74,10 +75,13 @@ class RequestForm(AmityModelForm):
         self.items = list(Item.objects.filter(active=True).order_by("name")) if with_lines else []
         for item in self.items:
             self.fields[f"item_{item.pk}"] = forms.IntegerField(
-                label=_("%(item)s (units)") % {"item": item.display_name},
+                # "Surgical mask (units)"; in Chinese with the item's own measure word,
+                # 医用外科口罩（只）, since 件 is wrong for masks and gloves.
+                label=_("%(item)s (%(units)s)")
+                % {"item": item.display_name, "units": measure_word(item) or _("units")},
                 required=False,
                 min_value=0,
-                help_text=_pack_help(item),
+                help_text=pack_label(item),
             )
 
     def item_fields(self):
@@ -97,15 +101,6 @@ class RequestForm(AmityModelForm):
             for item in self.items
             if self.cleaned_data.get(f"item_{item.pk}")
         ]
-
-
-def _pack_help(item: Item) -> str:
-    if item.pack_size > 1:
-        return _("%(pack)s of %(count)s units") % {
-            "pack": item.pack_name or _("pack"),
-            "count": item.pack_size,
-        }
-    return ""
 
 
 class ApproveForm(AmityForm):

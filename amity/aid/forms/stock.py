@@ -41,14 +41,19 @@ class ItemForm(AmityModelForm):
             "name",
             "name_local",
             "unit",
+            "measure_word",
             "pack_size",
             "pack_name",
+            "pack_name_local",
             "standard",
             "hs_code",
             "unit_value",
             "active",
         ]
-        widgets = {"name_local": forms.TextInput(attrs={"lang": "zh"})}
+        widgets = {
+            field: forms.TextInput(attrs={"lang": "zh"})
+            for field in ("name_local", "pack_name_local", "measure_word")
+        }
 
 
 class MovementFilterForm(AmityForm):

@@ -7,6 +7,7 @@ institution's requests and shipments exist for them."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from amity.aid.forms.shipping import (
     ShipmentFilterForm,
     ShipmentForm,
 )
-from amity.aid.models import AidRequest, Allocation, Shipment, ShipmentStatus
+from amity.aid.models import AidRequest, Allocation, Shipment, ShipmentEvent, ShipmentStatus
 from amity.core.editing import changes_saved, confirm_page, edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.models import Institution
@@ -131,6 +132,7 @@ def request_detail(request, pk: int):
             "can_edit": permissions.can_edit_request(user, aid_request),
             "can_approve": office and aid_request.is_open,
             "can_release": office,
+            "can_see_stock": permissions.can_see_stock(user),
             "section": "requests",
         },
     )
@@ -268,6 +270,12 @@ def shipment_list(request):
     shipments = selectors.shipment_list(user=user)
     if data.get("status"):
         shipments = shipments.filter(status=data["status"])
+    # The day the shipment was prepared, as recorded (a campaign may be entered afterwards),
+    # rather than the day its row was written.
+    prepared_on = ShipmentEvent.objects.filter(
+        shipment=OuterRef("pk"), status=ShipmentStatus.PREPARED
+    ).values("on")[:1]
+    shipments = shipments.annotate(prepared_on=Subquery(prepared_on))
     return render(
         request,
         "aid/shipment_list.html",
@@ -338,7 +346,11 @@ def shipment_detail(request, pk: int):
             "can_advance": office
             and shipment.status not in (ShipmentStatus.DELIVERED, ShipmentStatus.RECEIVED),
             "can_confirm": permissions.can_confirm_receipt(user, shipment),
-            "can_download": permissions.is_home_staff(user),
+            # The papers go to whoever may see the shipment (views/papers.py): home staff
+            # and the consignee's contact, who clears customs with them.
+            "can_download": True,
+            # Items link to the catalogue for those who may see the stock.
+            "can_see_stock": permissions.can_see_stock(user),
             "received": shipment.status == ShipmentStatus.RECEIVED,
             "section": "shipments",
         },
