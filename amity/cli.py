@@ -82,18 +82,46 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     return 0
 
 
+def warm_up() -> None:
+    """Load, in the server before its workers fork, what each worker would otherwise load
+    on its first request, so that every worker inherits it: every app's URL patterns and
+    views (the table of names walks them all), the names of the time zones (every request
+    checks the viewer's zone against them), the translation catalogues of every language,
+    and the data of the zones the feeds use (``feeds.prepare_zones``). No database
+    connection is left open to cross the fork. Changes no data and no response."""
+    from django.conf import settings
+    from django.db import DatabaseError, connections
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    from amity.core.zones import time_zone_names
+    from amity.events import feeds
+
+    get_resolver().reverse_dict  # noqa: B018
+    time_zone_names()
+    for code, _name in settings.LANGUAGES:
+        translation.check_for_language(code)
+        with translation.override(code):
+            pass  # activating a language reads its catalogues
+    try:
+        feeds.prepare_zones()
+    except DatabaseError as error:
+        # Not migrated yet, or the database is down: serve anyway (as /healthz will say),
+        # and let the first feed read its zones.
+        print(f"Zones of the feeds not prepared: {error}", file=sys.stderr, flush=True)
+    finally:
+        connections.close_all()
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
-    from django.urls import get_resolver
     from gunicorn.app.base import BaseApplication
 
     from amity.wsgi import application
 
-    # Import every app's URL patterns and views before the workers fork (the app is
-    # preloaded), rather than in each worker on its first request: the table of names
-    # walks them all.
-    get_resolver().reverse_dict  # noqa: B018
+    # The app is preloaded: what it loads on first use is loaded here, once for all workers.
+    warm_up()
     # Cheap and idempotent: every app server gets its own hashed static files.
     call_command("collectstatic", interactive=False, verbosity=0)
 

@@ -136,3 +136,38 @@ def test_serve_defaults_are_one_single_threaded_worker_per_core(monkeypatch):
     options = build_parser().parse_args(["serve"])
 
     assert (options.workers, options.threads) == (os.cpu_count(), 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_serve_warm_up_leaves_no_connection_open_and_the_feed_as_it_was(client, lecture):
+    """What ``amity serve`` loads before its workers fork changes no feed, and no database
+    connection is left open to be shared by the forked workers."""
+    from django.db import connection
+
+    from amity.cli import warm_up
+
+    before = client.get("/calendar/public.ics").content
+
+    warm_up()
+
+    assert connection.connection is None
+    assert client.get("/calendar/public.ics").content == before
+    assert b"SUMMARY:Remote International Classroom" in before
+
+
+def test_serve_warm_up_passes_over_a_database_not_yet_migrated(tmp_path):
+    """``amity serve`` on a new data folder still starts (``/healthz`` tells the rest): the
+    zones of the feeds are then read by the first feed, as the warm-up says."""
+    env = _env(
+        tmp_path,
+        AMITY_SECRET_KEY="a" * 20 + "production-secret-key-with-enough-entropy-0123456789",
+        AMITY_DATA_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="amity.settings",
+    )
+    code = "from amity import cli; cli._setup_django(); cli.warm_up(); print('ready')"
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ready\n"
+    assert "Zones of the feeds not prepared: no such table: events_session" in result.stderr

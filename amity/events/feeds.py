@@ -29,13 +29,14 @@ versions; after a change it reads in full and writes only the events that change
 import hashlib
 import re
 import threading
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
 from django.db.models import Count, F, Field, Func, Max, Q, QuerySet
@@ -700,6 +701,28 @@ def _vtimezone(key: str, first: date, last: date) -> str:
         lines += _observance(wall, rules.offset, rules.offset, rules.name, False)
     lines.append("END:VTIMEZONE")
     return "".join(_line(line) for line in lines)
+
+
+_prepared_zones: dict[str, ZoneInfo] = {}
+
+
+def prepare_zones() -> list[str]:
+    """Read, once in this process, the zone data feed builds need: for every zone that a
+    session or series is in (the most used first, up to what ``timing.zone_rules`` keeps),
+    its ``ZoneInfo`` and its rules, read from tzdata as the first build would read them.
+    The server calls this before its workers fork, so each inherits them instead of
+    reading the files on its first request. Opens a database connection; changes no data
+    and no feed. Returns the zones, most used first."""
+    used = Counter()
+    for model in (Session, Series):
+        used.update(dict(model.objects.order_by().values_list("time_zone").annotate(n=Count("pk"))))
+    zones = [key for key, _count in used.most_common(timing.zone_rules.cache_info().maxsize)]
+    for key in zones:
+        # A zone named in the data that this tzdata no longer has is left to the build.
+        with suppress(ZoneInfoNotFoundError, ValueError):
+            _prepared_zones[key] = ZoneInfo(key)  # held: ZoneInfo keeps only 8 unused
+            timing.zone_rules(key)
+    return zones
 
 
 def feed_version() -> str:

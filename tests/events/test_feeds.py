@@ -13,6 +13,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 import vobject
+from django.core.cache import cache
 
 from amity.events import feeds, services, timing
 from amity.events.models import Activity, Series, Session
@@ -466,3 +467,44 @@ def test_feed_text_is_the_same_read_at_once_in_parts_or_from_the_cache(
     build("https://elsewhere.example")  # other events written: versions are read first
     assert build("https://amity.example") == (at_once, keys, 0)
     assert build("https://amity.example") == (at_once, 0, keys)
+
+
+def _forget_zones_and_feeds() -> None:
+    """This process as a new server finds it: no zone read, no event written, no feed."""
+    for cached in (timing.zone_rules, feeds._vtimezone, feeds._quiet_days):
+        cached.cache_clear()
+    feeds._prepared_zones.clear()
+    feeds.event_cache_clear()
+    cache.clear()
+
+
+def test_prepared_zones_are_the_ones_sessions_use_and_change_no_feed(world, client, cicu, lecture):
+    """``prepare_zones`` (what the server runs before its workers fork) reads the zones
+    that sessions and series are in, most used first, once: the feeds built afterwards
+    read no zone again and are byte for byte the ones built without it, in both
+    languages."""
+    client.force_login(world.office)
+    requests = [
+        (url, language)
+        for url in ("/calendar/public.ics", cicu.get_feed_url())
+        for language in ("en", "zh-hans")
+    ]
+
+    def feeds_now() -> list[bytes]:
+        return [
+            client.get(url, headers={"Accept-Language": language}).content
+            for url, language in requests
+        ]
+
+    _forget_zones_and_feeds()
+    unprepared = feeds_now()
+    _forget_zones_and_feeds()
+
+    # New York: the series and its six sessions; Shanghai: the lecture's one session.
+    assert feeds.prepare_zones() == ["America/New_York", "Asia/Shanghai"]
+    read = timing.zone_rules.cache_info()
+    assert read.currsize == 2
+    assert feeds_now() == unprepared
+    assert timing.zone_rules.cache_info().misses == read.misses
+    assert b"TZID:America/New_York" in unprepared[2]
+    assert unprepared[3] != unprepared[2]  # the kind of activity is translated
