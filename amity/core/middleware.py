@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.contrib.messages.middleware import MessageMiddleware
 from django.utils import timezone
 
 from amity.core.zones import time_zone_names
@@ -36,3 +37,14 @@ class ViewerTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class PageMessagesMiddleware(MessageMiddleware):
+    """Django's messages ("Changes saved.") for pages. The JSON API (``/api/``) answers
+    with JSON and never shows them, so its requests do not set up the message store:
+    the public registration endpoint is the hot path of a burst. Its language (from
+    ``LocaleMiddleware``), session and user are untouched."""
+
+    def process_request(self, request):
+        if not request.path_info.startswith("/api/"):
+            super().process_request(request)

@@ -7,7 +7,14 @@ from typing import Annotated, Any
 
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from ninja.schema import DjangoGetter
+from pydantic import (
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from amity.core.text import text_problem
@@ -38,6 +45,22 @@ def _check(value: Any, *, multiline: bool) -> None:
 class FilterSchema(Schema):
     """Query parameters: text checked; parameters nobody asked for are ignored, as on
     any web address."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler, info: ValidationInfo
+    ) -> Any:
+        # Replaces ninja's, which wraps what it validates in a DjangoGetter (to read model
+        # instances and resolve_* methods) and, with extra="forbid", validates it twice.
+        # Input is a dict parsed from the request: validated as it is, once, with the
+        # same result (it halves the cost of reading the public registration's body).
+        if isinstance(values, dict) and not cls._ninja_resolvers:
+            return handler(values)
+        config = cls.model_config
+        if config.get("extra") == "forbid" or config.get("validate_assignment", False):
+            handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
     @field_validator("*", mode="after")
     @classmethod

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from amity.core.forms import AmityForm, AmityModelForm
+from amity.core.forms import AmityForm, AmityModelForm, fields_shared
 from amity.core.widgets import IsoDateTimeInput
 from amity.registrations.attendance import MAX_ROWS, ColumnMapping
 from amity.registrations.models import Profession, Question, RegistrationSettings
@@ -55,12 +55,11 @@ class _CountryChoices(BaseChoiceIterator):
         yield from countries
 
 
-def _professions() -> list[tuple[str, str]]:
-    return [("", "—"), *Profession.choices]
-
-
+@fields_shared
 class RegistrationForm(AmityForm):
-    """The public registration form; the page and the API both validate through it."""
+    """The public registration form; the page and the API both validate through it.
+    Its declared fields are shared by every instance (``fields_shared``): change none of
+    them in an instance; the questions' fields are each form's own."""
 
     family_name = forms.CharField(label=_("Family name"), max_length=100)
     given_name = forms.CharField(label=_("Given name"), max_length=100, required=False)
@@ -75,9 +74,11 @@ class RegistrationForm(AmityForm):
     # Checked against the ISO list by code; the list of names is only built when the form
     # is drawn (this form is on the hot path of a 10,000-person burst).
     country = forms.CharField(label=_("Country"), required=False, widget=CountrySelect)
-    # Choices given as a function: each form copies its fields, and a list of choices
-    # would be deep-copied for every registration of a burst.
-    profession = forms.ChoiceField(label=_("Profession"), choices=_professions, required=False)
+    # A list (its labels translated when shown): the fields are shared, not copied, so
+    # it is not copied for each registration, and checking a value needs no call.
+    profession = forms.ChoiceField(
+        label=_("Profession"), choices=[("", "—"), *Profession.choices], required=False
+    )
     time_zone = forms.CharField(
         label=_("Your time zone"),
         max_length=64,

@@ -12,14 +12,14 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amity.accounts.models import User
 from amity.core.background import enqueue_task
 from amity.core.models import OutboundEmail
-from amity.core.prepared import PreparedRead
+from amity.core.prepared import PreparedInsert, PreparedRead
 from amity.core.services import save_validated
 from amity.events.models import Activity
 from amity.registrations import permissions
@@ -161,6 +161,10 @@ def registration_create(
     )
 
 
+# Every registration writes one: compiled once (see amity.core.prepared).
+_NEW_REGISTRATION = PreparedInsert(Registration, skip_conflicts=True)
+
+
 def _register(
     *,
     activity: Activity,
@@ -189,12 +193,11 @@ def _register(
         )
         registration = Registration(activity=activity)
         _fill(registration, fields, email, status, now, user, submission_key)
-        try:
-            # Most people are new: insert, and let the one-per-email constraint say when
-            # they are not (a savepoint keeps the transaction usable).
-            with transaction.atomic():
-                registration.save(force_insert=True)
-        except IntegrityError:
+        # Most people are new: insert, and let the one-per-email constraint say when they
+        # are not (the row is then not written, and the transaction goes on).
+        if _NEW_REGISTRATION.insert(registration):
+            occasion = ""
+        else:
             registration = Registration.objects.get(activity=activity, email=email)
             if registration.status != RegistrationStatus.CANCELLED:
                 return registration, False
@@ -207,8 +210,6 @@ def _register(
             _fill(registration, fields, email, status, now, user, submission_key)
             registration.save()
             occasion = now.strftime("%Y%m%d%H%M%S%f")
-        else:
-            occasion = ""
         _notify(
             registration,
             MessageKind.CONFIRMATION

@@ -76,6 +76,35 @@ def test_bad_fields_are_named_with_the_forms_messages(webinar):
     assert Registration.objects.count() == 0
 
 
+def test_public_registration_answers_in_the_language_asked_for(webinar, settings):
+    """The public endpoint skips the pages' message store, not their language: a reader
+    asking for Chinese (Accept-Language) is refused in Chinese, the form's messages follow
+    the registrant's language, and a known address is told so in Chinese."""
+    settings.AMITY_REGISTRATION_RATE = 4  # the fifth request of this address is refused
+    client = Client()
+    chinese = {"Accept-Language": "zh-hans"}
+
+    missing = client.post(
+        "/api/v1/activities/999999/registrations",
+        data=json.dumps(PAYLOAD),
+        content_type="application/json",
+        headers=chinese,
+    )
+    bad = _post(client, webinar, {**PAYLOAD, "email": "fu@", "language": "zh-hans"}, **chinese)
+    _post(Client(), webinar, PAYLOAD)
+    known = _post(client, webinar, PAYLOAD, **chinese)
+    too_many = _post(client, webinar, PAYLOAD, **chinese)
+
+    assert (missing.status_code, missing.json()["detail"]) == (404, "本活动不接受报名。")
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == "请更正错误。"
+    assert bad.json()["errors"] == {"email": ["输入一个有效的 Email 地址。"]}
+    assert known.status_code == 200
+    assert known.json()["detail"].startswith("该电子邮箱地址已报名。")
+    assert too_many.json()["detail"] == "来自您网络地址的报名次数过多，请稍候一分钟。"
+    assert "messages" not in client.cookies
+
+
 def test_cancel_with_the_token_and_not_without(webinar):
     token = _post(Client(), webinar, PAYLOAD).json()["token"]
 

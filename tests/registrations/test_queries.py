@@ -106,3 +106,23 @@ def test_page_registration_queries_without_questions(webinar):
         "INSERT registrations_registration",
         "INSERT django_tasks_database_dbtaskresult",
     ]
+
+
+def test_api_registration_of_a_known_address_needs_no_savepoint(webinar):
+    """The registration is written with the one-per-email constraint deciding in the same
+    statement (nothing written when the address is known), so no savepoint is taken
+    either for a new address or for a known one; the known one is told so."""
+    with CaptureQueriesContext(connection) as queries:
+        first, _ = _register(webinar, PAYLOAD)
+        again, statements = _register(webinar, {**PAYLOAD, "email": PAYLOAD["email"].upper()})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["status"] == "already_registered"
+    assert not [q for q in queries.captured_queries if "SAVEPOINT" in q["sql"].upper()]
+    assert statements == [
+        "SELECT events_activity",
+        "SELECT registrations_registrationsettings",
+        "INSERT registrations_registration",
+        "SELECT registrations_registration",
+    ]
+    assert Registration.objects.count() == 1

@@ -3,6 +3,7 @@
 import icalendar
 import pytest
 from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from amity.registrations import services
 from amity.registrations.links import self_service_token
@@ -307,3 +308,23 @@ def test_registration_is_yours_with_the_signed_link_only(webinar):
         registration_is_yours(mine, token=token)
         for token in (self_service_token(mine), self_service_token(other), "forged:abc", "")
     ] == [True, False, False, False]
+
+
+def test_a_cancelled_address_registering_again_starts_afresh_in_the_same_row(webinar):
+    """Someone who cancelled and registers again gets their row back, confirmed, with a
+    new link (the old one stops working) and a new confirmation queued; no second row."""
+    first = services.registration_create(activity=webinar, fields=registrant(1)).registration
+    old_uid = first.uid
+    services.registration_cancel(registration=first)
+
+    again = services.registration_create(activity=webinar, fields=registrant(1))
+
+    stored = Registration.objects.get()
+    confirmations = [
+        t.args_kwargs["kwargs"]["kind"]
+        for t in DBTaskResult.objects.filter(task_path__endswith="notify").order_by("enqueued_at")
+    ]
+    assert (again.created, again.confirmed, again.taken) == (True, True, False)
+    assert (stored.pk, stored.status, stored.cancelled_at) == (first.pk, "confirmed", None)
+    assert stored.uid != old_uid
+    assert confirmations == ["confirmation", "cancellation", "confirmation"]
