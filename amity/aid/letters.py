@@ -250,13 +250,16 @@ def thank_donor(*, pledge: Pledge, user: User | None) -> Letter:
     without writing anything. Raises ValidationError (nothing written) for a donor who is
     not a person in the directory."""
     locked = (
-        Pledge.objects.select_for_update()
-        .select_related("donor_person__institution", "thanked_letter")
+        Pledge.objects.select_for_update(of=("self",))
+        .select_related("donor_person__institution")
         .get(pk=pledge.pk)
     )
     if locked.thanked_letter_id is not None:
-        pledge.thanked_letter = locked.thanked_letter
-        return locked.thanked_letter
+        # Read after the lock, not joined to it: on PostgreSQL a row locked after waiting
+        # is re-read, but what it joins comes from before the wait (no letter yet).
+        letter = Letter.objects.get(pk=locked.thanked_letter_id)
+        pledge.thanked_letter = letter
+        return letter
     person = donor_person(locked)
     texts = thank_you_texts(pledge=locked, home=letterhead_institution())
     campaign = relations_services.campaign_create(
