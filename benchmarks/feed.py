@@ -830,7 +830,9 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--cold", type=int, default=3, help="server starts (cold samples)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (as amity serve ships)"
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument(

@@ -30,7 +30,7 @@ import hashlib
 import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -737,19 +737,36 @@ def feed_version() -> str:
     return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def cached_calendar(key: str, build) -> tuple[bytes, str]:
-    """A feed from the cache while nothing it shows has changed; built (and kept) otherwise.
-    Returns the body and its ETag. The language is part of the key: kinds are translated."""
+def _feed_cache_key(key: str) -> tuple[str, str]:
+    """The ETag of the feed ``key`` as it is now, and its key in the cache. The language is
+    part of both: kinds are translated."""
     version = feed_version()
     etag = hashlib.sha1(
         f"{key}|{version}|{get_language()}".encode(), usedforsecurity=False
     ).hexdigest()
-    cache_key = f"amity:feed:{etag}"
+    return f'"{etag}"', f"amity:feed:{etag}"
+
+
+def cached_calendar(key: str, build) -> tuple[bytes, str]:
+    """A feed from the cache while nothing it shows has changed; built (and kept) otherwise.
+    Returns the body and its ETag."""
+    body, etag, keep = calendar_to_send(key, build)
+    if keep is not None:
+        keep()
+    return body, etag
+
+
+def calendar_to_send(key: str, build) -> tuple[bytes, str, Callable[[], None] | None]:
+    """As ``cached_calendar``, for a response: a feed just built is returned with ``keep``,
+    which puts it in the cache, to be called once the response is sent. Keeping it costs
+    about as much as a tenth of the build (the file cache pickles and compresses it), and
+    the reader need not wait for that."""
+    etag, cache_key = _feed_cache_key(key)
     body = cache.get(cache_key)
-    if body is None:
-        body = build()
-        cache.set(cache_key, body, timeout=FEED_CACHE_SECONDS)
-    return body, f'"{etag}"'
+    if body is not None:
+        return body, etag, None
+    body = build()
+    return body, etag, lambda: cache.set(cache_key, body, timeout=FEED_CACHE_SECONDS)
 
 
 def sessions_for_feed(activities) -> QuerySet:

@@ -493,6 +493,23 @@ def my_calendar(request):
 # Feeds ---------------------------------------------------------------------------------
 
 
+class _CalendarResponse(HttpResponse):
+    """A feed's response that puts a feed just built in the cache once it has been sent
+    (the server closes a response after sending it)."""
+
+    def __init__(self, *args, keep=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._keep = keep
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._keep is not None:
+                keep, self._keep = self._keep, None
+                keep()
+
+
 def _ics(request, *, key: str, filename: str, build, shows=None) -> HttpResponse:
     """A feed response: from the cache while nothing in it changed, 304 when the client
     already holds this version (calendar clients poll every hour).
@@ -504,11 +521,13 @@ def _ics(request, *, key: str, filename: str, build, shows=None) -> HttpResponse
     if shows is not None:
         ids = ",".join(str(pk) for pk in shows.order_by("pk").values_list("pk", flat=True))
         key += "|" + hashlib.sha1(ids.encode(), usedforsecurity=False).hexdigest()
-    body, etag = feeds.cached_calendar(f"{key}|{_base_url(request)}", build)
+    body, etag, keep = feeds.calendar_to_send(f"{key}|{_base_url(request)}", build)
     not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
+        if keep is not None:
+            keep()
         return not_modified
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = _CalendarResponse(body, keep=keep, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=300"

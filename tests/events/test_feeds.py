@@ -508,3 +508,23 @@ def test_prepared_zones_are_the_ones_sessions_use_and_change_no_feed(world, clie
     assert timing.zone_rules.cache_info().misses == read.misses
     assert b"TZID:America/New_York" in unprepared[2]
     assert unprepared[3] != unprepared[2]  # the kind of activity is translated
+
+
+def test_a_feed_just_built_is_kept_once_its_response_is_closed(world, lecture, rf, monkeypatch):
+    """The reader gets a feed before it is put in the cache (pickling and compressing it
+    costs about a tenth of the build): the cache holds it only once the server has sent
+    and closed the response, and the next request is served from it."""
+    from amity.events import views
+
+    kept = []
+    real_set = feeds.cache.set
+    monkeypatch.setattr(feeds.cache, "set", lambda *a, **k: kept.append(a[0]) or real_set(*a, **k))
+    request = rf.get("/calendar/public.ics")
+    request.user = world.office
+    response = views.public_feed(request)
+
+    assert b"BEGIN:VCALENDAR" in response.content
+    assert kept == []
+    response.close()
+    assert len(kept) == 1 and kept[0].startswith("amity:feed:")
+    assert feeds.cache.get(kept[0]) == response.content
