@@ -123,3 +123,39 @@ def test_shipments_as_hxl_have_a_hashtag_row_under_the_headers(aid_world, client
 def test_unknown_tables_and_formats_are_not_found(aid_world, client, table, fmt):
     client.force_login(aid_world.office)
     assert _get(client, table, fmt).status_code == 404
+
+
+def test_every_aid_list_links_its_exports_and_the_links_download_what_the_user_may_see(
+    aid_world, client
+):
+    """Office staff find CSV and Excel on the stock, ledger, pledge, request and shipment
+    lists (and HXL on shipments); a partner contact finds them on their own requests and
+    shipments, and the file holds only their institution's rows."""
+    from django.urls import reverse
+
+    from tests.aid.conftest import partner_request
+
+    w = aid_world
+    partner_request(w, w.stanford, (w.masks, 10), user=w.stanford_contact)
+    partner_request(w, w.milan, (w.masks, 20), user=w.milan_contact)
+    client.force_login(w.office)
+    for page, table in [
+        ("aid:stock", "stock"),
+        ("aid:movement_list", "movements"),
+        ("aid:pledge_list", "pledges"),
+        ("aid:request_list", "requests"),
+        ("aid:shipment_list", "shipments"),
+    ]:
+        html = client.get(reverse(page)).content.decode()
+        assert reverse("aid:export", args=[table, "csv"]) in html, page
+        assert reverse("aid:export", args=[table, "xlsx"]) in html, page
+    shipments = client.get(reverse("aid:shipment_list")).content.decode()
+    assert reverse("aid:export", args=["shipments-hxl", "csv"]) in shipments
+
+    client.force_login(w.stanford_contact)
+    html = client.get(reverse("aid:request_list")).content.decode()
+    link = reverse("aid:export", args=["requests", "csv"])
+    assert link in html
+    rows = _csv(client.get(link))
+    text = "\n".join(",".join(row) for row in rows)
+    assert "Stanford" in text and "Ospedale" not in text
