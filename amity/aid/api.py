@@ -9,7 +9,7 @@ service is a 409 when the object's state stands in the way (``code`` says which:
 that is not there, a request already decided) and a 422 naming the fields otherwise;
 either way nothing was written."""
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -50,7 +50,7 @@ from amity.aid.schemas import (
     ShipmentStatusIn,
     StockOut,
 )
-from amity.core.schemas import Pages
+from amity.core.schemas import Pages, errors_detail
 from amity.directory.models import PartnershipStatus
 from amity.directory.permissions import (
     departments_visible_to,
@@ -70,11 +70,7 @@ WRITE = {403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut}
 def _invalid(errors: dict[str, list[str]]) -> Status:
     """A 422 shaped as the API's own for input that does not fit the schema
     (``amity.api.api.request_invalid``): a sentence, and the messages by field."""
-    detail = "; ".join(
-        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
-        for field, messages in errors.items()
-    )
-    return Status(422, {"detail": detail, "code": "invalid", "errors": errors})
+    return Status(422, {"detail": errors_detail(errors), "code": "invalid", "errors": errors})
 
 
 def _refused(error: ValidationError) -> Status:

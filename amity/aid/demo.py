@@ -21,7 +21,7 @@ note: loading twice adds nothing.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -157,6 +157,8 @@ class DemoRequest:
     decided_on: date | None = None
     decision_note: str = ""
     shipment: DemoShipment | None = None
+    # The day the request came in: a few days before the decision (or the need) if not given.
+    requested_on: date | None = None
 
 
 def _historic() -> tuple[list[DemoPledge], list[DemoRequest]]:
@@ -469,6 +471,18 @@ def _pledge(data: DemoPledge, items: dict[str, Item], office: User | None) -> in
     return 1 + len(data.lots)
 
 
+def _at(day: date) -> datetime:
+    """Half past ten in the office on ``day``, never later than now."""
+    moment = timezone.make_aware(datetime.combine(day, time(10, 30)))
+    return min(moment, timezone.now())
+
+
+def _requested_on(data: DemoRequest) -> date:
+    if data.requested_on is not None:
+        return data.requested_on
+    return (data.decided_on or data.needed_by) - timedelta(days=3)
+
+
 def _request(
     data: DemoRequest, items: dict[str, Item], office: User | None, partner: User | None
 ) -> int:
@@ -490,6 +504,7 @@ def _request(
         },
         lines=[(items[name], asked) for name, (asked, _approved) in data.lines.items()],
         user=office,
+        recorded_at=_at(_requested_on(data)),
     )
     created = 1
     if data.decided_on is None:
@@ -501,6 +516,7 @@ def _request(
         user=office,
         note=data.decision_note,
         today=data.decided_on,
+        decided_at=_at(data.decided_on),
     )
     if data.shipment is not None:
         created += _ship(request, data.shipment, office, partner)

@@ -10,7 +10,7 @@ officers approving at once can never promise one unit twice.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -214,12 +214,23 @@ def request_create(
     fields: Mapping[str, Any],
     lines: Sequence[tuple[Item, int]],
     user: User | None,
+    recorded_at: datetime | None = None,
 ) -> AidRequest:
-    """A partner's request with its lines (each item once, whole units)."""
+    """A partner's request with its lines (each item once, whole units). ``recorded_at``
+    dates a request of a past campaign recorded afterwards (the demo's 2020 requests);
+    now otherwise."""
     if institution.is_home:
         raise ValidationError({"institution": _("Aid requests come from partners.")})
     checked = _lines_by_item(lines, "lines")
-    request = save_validated(AidRequest(institution=institution, created_by=_author(user)), fields)
+    now = timezone.now()
+    if recorded_at is not None and recorded_at > now:
+        raise ValidationError({"created_at": _("A request cannot be dated in the future.")})
+    request = save_validated(
+        AidRequest(
+            institution=institution, created_by=_author(user), created_at=recorded_at or now
+        ),
+        fields,
+    )
     RequestLine.objects.bulk_create(
         RequestLine(request=request, item=item, quantity=quantity) for item, quantity in checked
     )
@@ -302,12 +313,14 @@ def request_approve(
     user: User | None,
     note: str = "",
     today: date | None = None,
+    decided_at: datetime | None = None,
 ) -> AidRequest:
     """Approve all or part of an open request: ``approved`` maps each line's id to the
     units approved (0 to refuse that line, at most what was asked). Approved units are
     allocated from stock at once, first expiry first out; when any line cannot be
     covered nothing is written and the error names the line. Approving 0 of every line
-    declines the request."""
+    declines the request. ``today`` (the day expiry dates are checked against) and
+    ``decided_at`` record a decision of a past campaign; both are now otherwise."""
     today = today or timezone.localdate()
     locked = AidRequest.objects.select_for_update().get(pk=request.pk)
     if not locked.is_open:
@@ -345,7 +358,7 @@ def request_approve(
         locked.status = RequestStatus.APPROVED
     else:
         locked.status = RequestStatus.PARTLY
-    locked.decided_at, locked.decision_note = timezone.now(), note
+    locked.decided_at, locked.decision_note = decided_at or timezone.now(), note
     locked.save(update_fields=["status", "decided_at", "decision_note"])
     return locked
 

@@ -217,3 +217,29 @@ def test_a_campaign_recorded_afterwards_keeps_its_days_never_a_future_one(aid_wo
         ("prepared", date(2020, 3, 26)),
         ("shipped", date(2020, 3, 27)),
     ]
+
+
+def test_the_2020_requests_are_dated_in_2020_on_the_partner_timeline(demo):
+    """A request of the spring 2020 campaign, recorded by the demo afterwards, reads as
+    asked and decided in 2020 — not on the day the demo was loaded."""
+    from amity.aid.models import AidRequest
+    from amity.directory.models import Institution
+
+    loma_linda = Institution.objects.get(name="Loma Linda University")
+    request = AidRequest.objects.filter(institution=loma_linda).order_by("created_at").first()
+
+    assert timezone.localtime(request.created_at).year == 2020
+    assert timezone.localtime(request.decided_at).year == 2020
+    assert request.created_at <= request.decided_at
+
+
+def test_a_request_cannot_be_recorded_in_the_future(aid_world):
+    w = aid_world
+    with pytest.raises(ValidationError, match="future"):
+        services.request_create(
+            institution=w.stanford,
+            fields={"delivery_address": "Palo Alto", "consignee": "Dr. Rosenfeld"},
+            lines=[(w.masks, 10)],
+            user=w.office,
+            recorded_at=timezone.now() + timedelta(days=1),
+        )
