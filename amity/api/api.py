@@ -1,7 +1,7 @@
 """The JSON API, version 1. Reads go through the same selectors and permission helpers as
 the pages, so a partner contact sees exactly what their pages show."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Schema
@@ -9,6 +9,7 @@ from ninja.errors import ValidationError as RequestInvalid
 
 from amity.aid.api import router as aid_router
 from amity.api.auth import API_AUTH
+from amity.core.schemas import errors_detail
 from amity.directory.api import router as directory_router
 from amity.directory.schemas import PersonOut
 from amity.events.api import router as events_router
@@ -51,9 +52,10 @@ def request_invalid(request, exc):
         # ("body", "payload", "move_to", "date") → "move_to.date"; ("query", "page") → "page"
         where = [str(part) for part in error["loc"][1:] if part != "payload"]
         message = _("Unknown field.") if error["type"] == "extra_forbidden" else error["msg"]
-        errors.setdefault(".".join(where) or "__all__", []).append(str(message))
-    detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+        errors.setdefault(".".join(where) or NON_FIELD_ERRORS, []).append(str(message))
+    return api.create_response(
+        request, {"detail": errors_detail(errors), "errors": errors}, status=422
+    )
 
 
 @api.exception_handler(Http404)

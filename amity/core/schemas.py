@@ -3,8 +3,10 @@ checks input the same way (text holds no control characters, see :mod:`amity.cor
 a body with a field the endpoint does not know is refused rather than silently ignored),
 bounded ids and page numbers, and the shape of an error."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from ninja.schema import DjangoGetter
@@ -99,3 +101,12 @@ class Pages(PageNumberPagination):
 
 class ErrorOut(Schema):
     detail: str
+
+
+def errors_detail(errors: Mapping[str, list[str]]) -> str:
+    """The ``detail`` sentence of a 422: each field's messages after its name (the form's
+    own messages alone), as every API error of Amity reads."""
+    return "; ".join(
+        " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
+        for field, messages in errors.items()
+    )

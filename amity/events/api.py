@@ -4,14 +4,14 @@ services as the pages: an API client sees and changes exactly what its user coul
 from datetime import date, datetime, time
 from uuid import UUID
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from amity.core.schemas import FilterSchema, Id, InputSchema, LongText, Pages
+from amity.core.schemas import FilterSchema, Id, InputSchema, LongText, Pages, errors_detail
 from amity.directory.permissions import coordinated_department
 from amity.events import permissions, selectors, services, timing
 
@@ -171,11 +171,7 @@ def _problem(error: ValidationError | timing.LocalTimeError) -> Status:
         # The same ``detail`` as a request that does not fit the schema (amity.api.api):
         # each field with its translated messages, so a client can show it as it is.
         errors = error.message_dict
-        detail = "; ".join(
-            " ".join(messages) if field == NON_FIELD_ERRORS else f"{field}: {' '.join(messages)}"
-            for field, messages in errors.items()
-        )
-        return Status(422, {"detail": detail, "errors": errors})
+        return Status(422, {"detail": errors_detail(errors), "errors": errors})
     return Status(422, {"detail": " ".join(error.messages)})
 
 
