@@ -108,9 +108,11 @@ def test_office_staff_pack_only_the_chosen_partners_unpacked_units(aid_world, cl
     assert f"{shipment.reference} was prepared." in text
     assert "SF1234" in text
     assert "Prepared" in text
-    # Packed units are not offered again.
-    again = _text(client.get(url, {"institution": w.stanford.pk}))
-    assert "is waiting to be packed" in again
+    # Packed units are not offered again: only partners with units waiting are offered.
+    chooser = client.get(url).content.decode()
+    assert f'<option value="{w.milan.pk}">' in chooser
+    assert f'<option value="{w.stanford.pk}">' not in chooser
+    assert f'<option value="{w.home.pk}">' not in chooser
 
 
 def test_parcels_and_steps_show_on_the_detail_with_totals_and_dates(aid_world, client):

@@ -144,13 +144,23 @@ class ShipmentFilterForm(AmityForm):
 
 
 class PartnerChoiceForm(AmityForm):
+    """The first step of preparing a shipment: only partners with approved units waiting
+    to be packed are offered."""
+
     institution = forms.ModelChoiceField(
         label=_("Partner"), queryset=Institution.objects.none(), empty_label=_("Choose a partner")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = _partners()
+        self.fields["institution"].queryset = (
+            _partners()
+            .filter(
+                aid_requests__lines__allocations__shipment__isnull=True,
+                aid_requests__lines__allocations__released=False,
+            )
+            .distinct()
+        )
 
 
 class AllocationChoiceField(forms.ModelMultipleChoiceField):
