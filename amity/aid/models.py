@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from amity.core.bilingual import in_other_language, in_reader_language
+from amity.core.bilingual import BilingualName, in_reader_language
 from amity.directory.models import Department, Institution, Person
 
 HS_CODE = RegexValidator(
@@ -46,7 +46,7 @@ class Unit(models.TextChoices):
 UNIT_MEASURE_WORDS = {Unit.PIECE: "个", Unit.PAIR: "副", Unit.SET: "套"}
 
 
-class Item(models.Model):
+class Item(BilingualName, models.Model):
     """One kind of supply in the catalogue: what customs and the shelf need to know."""
 
     name = models.CharField(_("name in English"), max_length=200)
@@ -100,14 +100,6 @@ class Item(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("aid:item_detail", args=[self.pk])
-
-    @property
-    def display_name(self) -> str:
-        return in_reader_language(self.name, self.name_local)
-
-    @property
-    def other_name(self) -> str:
-        return in_other_language(self.name, self.name_local)
 
     @property
     def display_pack_name(self) -> str:

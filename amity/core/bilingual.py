@@ -43,3 +43,21 @@ class BilingualTitle:
     def other_title(self) -> str:
         """The title in the other language, shown beside ``display_title``."""
         return in_other_language(self.title, self.title_local)
+
+
+class BilingualName:
+    """For a model with ``name`` and ``name_local`` (departments, aid items): its name in
+    the reader's language and, beside it on its own page, the other one."""
+
+    name: str
+    name_local: str
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the other one if only that is stored)."""
+        return in_reader_language(self.name, self.name_local)
+
+    @property
+    def other_name(self) -> str:
+        """The name in the other language, shown beside ``display_name`` on its page."""
+        return in_other_language(self.name, self.name_local)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
-from amity.core.bilingual import in_other_language, in_reader_language
+from amity.core.bilingual import BilingualName
 
 # Migrations name time_zone_choices here; it lives in the core, below every app.
 from amity.core.zones import time_zone_choices
@@ -115,7 +115,7 @@ class Institution(models.Model):
             )
 
 
-class Department(models.Model):
+class Department(BilingualName, models.Model):
     """A department of the home hospital (Rehabilitation, Cardiology, …)."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
@@ -133,16 +133,6 @@ class Department(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("directory:department_detail", args=[self.pk])
-
-    @property
-    def display_name(self) -> str:
-        """The name in the reader's language (the other one if only that is stored)."""
-        return in_reader_language(self.name, self.name_local)
-
-    @property
-    def other_name(self) -> str:
-        """The name in the other language, shown beside ``display_name`` on its page."""
-        return in_other_language(self.name, self.name_local)
 
 
 class Language(models.Model):
