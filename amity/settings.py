@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "amity.sharing",
     "amity.relations",
     "amity.aid",
+    "amity.research",
     "amity.api",
     "amity.home",
     "django.contrib.admin",

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("amity.sharing.urls")),
     path("", include("amity.relations.urls")),
     path("aid/", include("amity.aid.urls")),
+    path("research/", include("amity.research.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

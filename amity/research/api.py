@@ -1,0 +1,5 @@
+"""Research's part of the JSON API."""
+
+from ninja import Router
+
+router = Router(tags=["research"])
