@@ -25,7 +25,7 @@ from django.utils import timezone
 from amity.aid.models import Item, Shipment, ShipmentStatus
 from amity.core.pdf import pdf_fonts
 from amity.directory.models import Institution
-from amity.relations.pdf import BRAND, _address_line, letterhead_institution
+from amity.relations.pdf import BRAND, letterhead_address, letterhead_institution
 
 UNIT_LABEL = {"piece": "pcs", "pair": "pairs", "set": "sets"}
 
@@ -139,7 +139,7 @@ def shipment_papers(shipment: Shipment) -> Papers:
         shipment=shipment,
         day=shipped.on if shipped else timezone.localdate(shipment.created_at),
         shipper=home,
-        shipper_address=_address_line(home),
+        shipper_address=letterhead_address(home),
         consignees=consignees,
         lines=lines,
         items=[ItemTotal(items[pk], quantity) for pk, quantity in per_item.items()],

@@ -26,7 +26,7 @@ def letterhead_institution() -> Institution | None:
     return Institution.objects.filter(partnership_status=PartnershipStatus.HOME).first()
 
 
-def _address_line(home: Institution | None) -> str:
+def letterhead_address(home: Institution | None) -> str:
     configured = getattr(settings, "AMITY_LETTERHEAD_ADDRESS", "")
     if configured:
         return configured
@@ -145,7 +145,7 @@ def letters_pdf(letters: list[Letter], *, home: Institution | None = None) -> by
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     home = home or letterhead_institution()
-    address = _address_line(home)
+    address = letterhead_address(home)
     buffer = BytesIO()
     title = letters[0].subject if len(letters) == 1 else letters[0].campaign.name
     doc = SimpleDocTemplate(
