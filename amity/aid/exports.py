@@ -16,8 +16,6 @@ are attributes of our own, which the tagging conventions allow (lower-case words
 "+") and which HXL tools read like any other.
 """
 
-import csv
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +26,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_countries import countries
-from openpyxl import Workbook
 
 from amity.accounts.models import User
 from amity.aid import permissions
@@ -382,33 +379,6 @@ def _english_country(code: str) -> str:
 
 
 # --- writing -------------------------------------------------------------------------------
-
-
-def _safe(value):
-    """Spreadsheet programs run cells starting with = + - @ as formulas: neutralise them.
-    Numbers stay numbers (a stock correction of -50 is not a formula)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def as_csv(rows: Iterable[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow([_safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def as_xlsx(rows: Iterable[list], *, title: str) -> bytes:
-    book = Workbook(write_only=True)
-    # Sheet titles are at most 31 characters and may not hold []:*?/\
-    sheet = book.create_sheet("".join(c for c in title if c not in "[]:*?/\\")[:31])
-    for row in rows:
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def table_rows(slug: str, *, user: User, today: date, provider: str = "") -> Iterable[list]:

@@ -16,46 +16,24 @@ gets the 30-day reminder, not the 90-day one as well; once the 30-day reminder i
 the 90-day one is never due again for that expiry date.
 """
 
-import os
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from amity.core.background import enqueue_task
 from amity.core.emails import email_queue
+from amity.core.reminders import due_at, offset_days
 from amity.relations.models import Agreement, AgreementReminder, AgreementStatus
 
 DEFAULT_DAYS = (90, 30)
-SEND_AT = time(9, 0)
 
 
 def reminder_days() -> list[int]:
     """The offsets in days, largest first."""
-    value = getattr(settings, "AMITY_AGREEMENT_REMINDER_DAYS", None)
-    if value is None:
-        value = os.environ.get("AMITY_AGREEMENT_REMINDER_DAYS", "")
-    if isinstance(value, str):
-        text = value
-        try:
-            value = [int(part) for part in value.split(",") if part.strip()]
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"AMITY_AGREEMENT_REMINDER_DAYS must be days separated by commas, not {text!r}"
-            ) from None
-        if not value and not text.strip():
-            value = list(DEFAULT_DAYS)
-    return sorted({int(days) for days in value if int(days) >= 0}, reverse=True)
-
-
-def due_at(expires_on: date, days: int) -> datetime:
-    """When the reminder ``days`` before ``expires_on`` is due: 09:00 in the site's zone."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    return datetime.combine(expires_on - timedelta(days=days), SEND_AT, zone)
+    return offset_days("AMITY_AGREEMENT_REMINDER_DAYS", DEFAULT_DAYS)
 
 
 def due_offset(agreement: Agreement, today: date) -> int | None:

@@ -18,6 +18,7 @@ from amity.aid import exports, pdf, permissions
 from amity.aid.letters import thank_donor
 from amity.aid.models import Shipment
 from amity.core.downloads import content_disposition, protect
+from amity.core.spreadsheets import csv_bytes, xlsx_bytes
 from amity.relations.pdf import letterhead_institution
 
 PDF_TYPE = "application/pdf"
@@ -107,8 +108,6 @@ def export(request, table: str, fmt: str):
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     name = f"aid-{table}-{stamp}.{fmt}"
     if fmt == "csv":
-        return _attachment(exports.as_csv(rows), name=name, content_type=exports.CSV_TYPE)
+        return _attachment(csv_bytes(rows), name=name, content_type=exports.CSV_TYPE)
     title = str(exports.TABLES[table].title)
-    return _attachment(
-        exports.as_xlsx(rows, title=title), name=name, content_type=exports.XLSX_TYPE
-    )
+    return _attachment(xlsx_bytes(rows, title=title), name=name, content_type=exports.XLSX_TYPE)
