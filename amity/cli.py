@@ -56,6 +56,7 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from amity.core import worker_journal
     from amity.core.background import renew_leases, worker_id
     from amity.core.emails import recover_interrupted
 
@@ -64,6 +65,9 @@ def cmd_worker(ns: argparse.Namespace) -> int:
         if any(counts.values()):
             print(f"Recovered interrupted work: {counts}", flush=True)
 
+    # The journal exists before the first task is taken: should this worker die, the next
+    # one on this machine finds it, with what the mail server accepted.
+    worker_journal.open_or_log()
     recover()
     # A sign of life three times a lease, also in batch mode, where one long task must not
     # be taken for dead.
@@ -85,9 +89,9 @@ def cmd_worker(ns: argparse.Namespace) -> int:
 def warm_up() -> None:
     """Load, in the server before its workers fork, what each worker would otherwise load
     on its first request, so that every worker inherits it: every app's URL patterns and
-    views (the table of names walks them all), the names of the time zones (every request
-    checks the viewer's zone against them), the translation catalogues of every language,
-    and the data of the zones the feeds use (``feeds.prepare_zones``). No database
+    views (the table of names walks them all), every template, the names of the time zones
+    (every request checks the viewer's zone against them), the translation catalogues of
+    every language, and the data of the zones the feeds use (``feeds.prepare_zones``). No database
     connection is left open to cross the fork. Changes no data and no response."""
     from django.conf import settings
     from django.db import DatabaseError, connections
@@ -98,6 +102,7 @@ def warm_up() -> None:
     from amity.events import feeds
 
     get_resolver().reverse_dict  # noqa: B018
+    _compile_templates()
     time_zone_names()
     for code, _name in settings.LANGUAGES:
         translation.check_for_language(code)
@@ -113,17 +118,40 @@ def warm_up() -> None:
         connections.close_all()
 
 
+def _compile_templates() -> None:
+    """Every template of the project and its apps, compiled into the cached loader (about
+    0.4 s once, instead of on each worker's first page of each kind)."""
+    from pathlib import Path
+
+    from django.template import TemplateSyntaxError, engines
+    from django.template.loader import get_template
+
+    for engine in engines.all():
+        for loader in engine.engine.template_loaders:
+            for folder in getattr(loader, "get_dirs", list)():
+                for path in Path(folder).rglob("*"):
+                    if path.suffix in {".html", ".txt", ".ics", ".svg"}:
+                        try:
+                            get_template(path.relative_to(folder).as_posix())
+                        except TemplateSyntaxError as error:
+                            print(f"Template not compiled: {error}", file=sys.stderr, flush=True)
+
+
 def cmd_serve(ns: argparse.Namespace) -> int:
     _setup_django()
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
 
+    # Cheap and idempotent: every app server gets its own hashed static files. Before the
+    # application is built: WhiteNoise lists the static folder once, when it starts, and
+    # would otherwise answer 404 for every file this run collects (a fresh data folder,
+    # or new assets after an upgrade).
+    call_command("collectstatic", interactive=False, verbosity=0)
+
     from amity.wsgi import application
 
     # The app is preloaded: what it loads on first use is loaded here, once for all workers.
     warm_up()
-    # Cheap and idempotent: every app server gets its own hashed static files.
-    call_command("collectstatic", interactive=False, verbosity=0)
 
     options = {
         "bind": ns.bind,

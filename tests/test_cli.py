@@ -164,10 +164,49 @@ def test_serve_warm_up_passes_over_a_database_not_yet_migrated(tmp_path):
         AMITY_DATA_DIR=str(tmp_path),
         DJANGO_SETTINGS_MODULE="amity.settings",
     )
-    code = "from amity import cli; cli._setup_django(); cli.warm_up(); print('ready')"
+    # The workers fork with every page's template compiled (no compile on a first page).
+    code = (
+        "from amity import cli; cli._setup_django(); cli.warm_up();"
+        "from django.template import engines;"
+        "cached = engines['django'].engine.template_loaders[0].get_template_cache;"
+        "print('ready', 'research/overview.html' in cached, 'base.html' in cached)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "ready\n"
+    assert result.stdout == "ready True True\n"
     assert "Zones of the feeds not prepared: no such table: events_session" in result.stderr
+
+
+@pytest.mark.slow
+def test_serve_on_a_fresh_data_folder_serves_the_static_files_it_collects(tmp_path):
+    # WhiteNoise lists the static folder when the application is built: collecting after
+    # that left every page without its stylesheet and script until the next restart.
+    port = free_port()
+    env = _env(tmp_path, AMITY_DEMO="true", AMITY_DATA_DIR=str(tmp_path / "fresh"))
+    subprocess.run(
+        [sys.executable, "-m", "amity", "manage", "migrate", "-v0"],
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "amity", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{base}/healthz", process)
+        login_page = urllib.request.urlopen(f"{base}/accounts/login/").read().decode()
+        css = re.search(r'href="(/static/amity/amity\.[0-9a-f]+\.css)"', login_page)
+        script = re.search(r'src="(/static/amity/timezone\.[0-9a-f]+\.js)"', login_page)
+        assert css and script, login_page[:500]
+        assert b"--brand" in urllib.request.urlopen(base + css.group(1)).read()
+        assert b"amity_tz" in urllib.request.urlopen(base + script.group(1)).read()
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
