@@ -7,6 +7,7 @@ AMITY_ALLOWED_HOSTS, and usually DATABASE_URL and the AMITY_EMAIL_* variables.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -84,19 +85,34 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "auditlog",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logins: second-factor state, idle and absolute session limits, the TOTP requirement.
+    "django_otp.middleware.OTPMiddleware",
+    "amity.accounts.middleware.SessionLimitsMiddleware",
+    "amity.accounts.middleware.SecondFactorMiddleware",
+    # Who made a change: every tracked save during the request names this login.
+    "auditlog.middleware.AuditlogMiddleware",
     "amity.core.middleware.ViewerTimeZoneMiddleware",
     "amity.core.middleware.PageMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login into the login page that says so (accounts.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "amity.urls"
@@ -183,6 +199,8 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("AMITY_MEDIA_ROOT", DATA_DIR / "media"))
 AMITY_MAX_UPLOAD_MB = int(os.environ.get("AMITY_MAX_UPLOAD_MB", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Where `amity manage backup` writes its archives unless told (--output): best another disk.
+AMITY_BACKUP_DIR = Path(os.environ.get("AMITY_BACKUP_DIR", DATA_DIR / "backups"))
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 TASKS = {
@@ -216,12 +234,20 @@ AMITY_EMAIL_MAX_ATTEMPTS = int(os.environ.get("AMITY_EMAIL_MAX_ATTEMPTS", "8"))
 # sending before another worker takes it over.
 AMITY_EMAIL_RETRY_SECONDS = int(os.environ.get("AMITY_EMAIL_RETRY_SECONDS", "30"))
 AMITY_EMAIL_LEASE_SECONDS = int(os.environ.get("AMITY_EMAIL_LEASE_SECONDS", "300"))
+# Where each worker writes down, the moment the mail server accepts an email, that it
+# did (amity.core.worker_journal): a folder of this machine, read when a worker restarts.
+AMITY_EMAIL_JOURNAL_DIR = Path(os.environ.get("AMITY_EMAIL_JOURNAL_DIR", DATA_DIR / "mail-journal"))
 
 # The address people use to reach Amity, for links in emails and on PDFs.
 AMITY_SITE_URL = os.environ.get("AMITY_SITE_URL", "http://localhost:8000").rstrip("/")
 # Public forms: attempts allowed per client address per minute (0 turns the limit off), and
 # the request header holding the client's address when a reverse proxy sits in front.
 AMITY_REGISTRATION_RATE = int(os.environ.get("AMITY_REGISTRATION_RATE", "20"))
+# A known address registering again gets its link by email, at most once in this many
+# minutes per registration (the public form must not become a way to flood someone).
+AMITY_REGISTRATION_LINK_EMAIL_MINUTES = int(
+    os.environ.get("AMITY_REGISTRATION_LINK_EMAIL_MINUTES", "15")
+)
 AMITY_CLIENT_IP_HEADER = os.environ.get("AMITY_CLIENT_IP_HEADER", "")
 
 # Days before an agreement expires at which office staff are reminded, and the address
@@ -232,6 +258,13 @@ AMITY_AGREEMENT_REMINDER_DAYS = [
     if days.strip()
 ]
 AMITY_LETTERHEAD_ADDRESS = os.environ.get("AMITY_LETTERHEAD_ADDRESS", "")
+# Days before a research site's ethics approval expires at which the office, the study's
+# PI and the site's PI and coordinator are reminded.
+AMITY_APPROVAL_REMINDER_DAYS = [
+    int(days)
+    for days in os.environ.get("AMITY_APPROVAL_REMINDER_DAYS", "60,14").split(",")
+    if days.strip()
+]
 
 # Processes that draw certificates in bulk (in a worker; 1 draws in the worker itself).
 AMITY_CERTIFICATE_PROCESSES = int(os.environ.get("AMITY_CERTIFICATE_PROCESSES", "2"))
@@ -250,6 +283,47 @@ if env_bool("AMITY_BEHIND_PROXY", False):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Headers every page carries (issue #12). The policy allows only Amity's own static files:
+# no inline script or style, no other origin, never inside a frame. Files that people
+# uploaded are served with a sandbox policy of their own (core.downloads).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the small icons that the API docs' stylesheet embeds.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# No address of an Amity page (a self-service link holds a key) leaves for another site.
+SECURE_REFERRER_POLICY = "same-origin"
+# Features no Amity page uses are off for the page and anything it could embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SILENCED_SYSTEM_CHECKS = (
     [] if HTTPS else ["security.W004", "security.W008", "security.W012", "security.W016"]
 )
@@ -263,6 +337,14 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# History of changes (django-auditlog): one table of entries with the changed fields as JSON.
+# Apps register their own models in their AppConfig.ready() through amity.core.history.track.
+AUDITLOG_STORE_JSON_CHANGES = True
+# A changed link is shown by the linked object's name, which stays readable after a delete.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+# Masked fields record that a value changed, never the value.
+AUDITLOG_MASK_CALLABLE = "amity.core.history.hidden_value"
 
 # The cache holds built calendar feeds. A folder in the data dir is shared by every process
 # of one machine and survives restarts; several machines share Redis (AMITY_REDIS_URL,
@@ -280,4 +362,37 @@ else:
         }
     }
 
-AUTHENTICATION_BACKENDS = ["amity.accounts.backends.RoleBackend"]
+# One backend: the lockout check (django-axes), then the password, then Amity's roles.
+AUTHENTICATION_BACKENDS = ["amity.accounts.backends.LoginBackend"]
+
+# Failed logins (django-axes): after AMITY_LOGIN_FAILURE_LIMIT failures for one account
+# (from any address), or from one address (to any account), logins are refused for
+# AMITY_LOGIN_LOCKOUT_MINUTES after the last failure; office staff can unlock sooner.
+AMITY_LOGIN_FAILURE_LIMIT = int(os.environ.get("AMITY_LOGIN_FAILURE_LIMIT", "5"))
+AMITY_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("AMITY_LOGIN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = AMITY_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=AMITY_LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The same client address as the registration rate limit (AMITY_CLIENT_IP_HEADER).
+AXES_CLIENT_IP_CALLABLE = "amity.core.ratelimit.client_address"
+# Counts each attempt before the password is checked, so that parallel guesses cannot
+# slip past the limit (see amity/accounts/lockout.py).
+AXES_HANDLER = "amity.accounts.lockout.CountingDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "amity.accounts.views.login_locked_out"
+# A refused attempt does not prolong the lockout; a success does not wipe the failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_VERBOSE = False
+# Password-reset emails: at most this many an hour for one email address, and requests an
+# hour from one client address.
+AMITY_PASSWORD_RESET_PER_ACCOUNT = int(os.environ.get("AMITY_PASSWORD_RESET_PER_ACCOUNT", "3"))
+AMITY_PASSWORD_RESET_PER_ADDRESS = int(os.environ.get("AMITY_PASSWORD_RESET_PER_ADDRESS", "10"))
+# Second factor (django-otp, TOTP): when true, office staff must set it up before anything else.
+AMITY_REQUIRE_TOTP = env_bool("AMITY_REQUIRE_TOTP", False)
+OTP_TOTP_ISSUER = os.environ.get("AMITY_TOTP_ISSUER", "Amity")
+# Sessions end after this many idle minutes (office staff, coordinators, staff members;
+# partner contacts get AMITY_PARTNER_IDLE_MINUTES), and AMITY_SESSION_HOURS after login.
+AMITY_IDLE_MINUTES = int(os.environ.get("AMITY_IDLE_MINUTES", "30"))
+AMITY_PARTNER_IDLE_MINUTES = int(os.environ.get("AMITY_PARTNER_IDLE_MINUTES", "120"))
+AMITY_SESSION_HOURS = int(os.environ.get("AMITY_SESSION_HOURS", "12"))
+SESSION_COOKIE_AGE = AMITY_SESSION_HOURS * 3600

@@ -17,6 +17,9 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "certificates": lambda argv: __import__("benchmarks.certificates").certificates.main(argv),
     "letters": lambda argv: __import__("benchmarks.letters").letters.main(argv),
     "aid": lambda argv: __import__("benchmarks.aid").aid.main(argv),
+    "backup": lambda argv: __import__("benchmarks.backup").backup.main(argv),
+    "research": lambda argv: __import__("benchmarks.research").research.main(argv),
+    "lockout": lambda argv: __import__("benchmarks.lockout").lockout.main(argv),
 }
 
 

@@ -116,6 +116,8 @@ PAGES = [
         only("office", partner=MISSING),
     ),
     ("API tokens", lambda w: reverse("accounts:api_tokens"), "Your tokens", everyone()),
+    ("sign-in security", lambda w: reverse("accounts:security"), "Two-step login", everyone()),
+    ("locked logins", lambda w: reverse("accounts:lockouts"), "Locked logins", only("office")),
     (
         "change password",
         lambda w: reverse("accounts:password_change"),

@@ -31,3 +31,30 @@ class ApiTokenForm(AmityForm):
         max_length=100,
         help_text=_("e.g. “Reporting script”. You can revoke it at any time."),
     )
+
+
+class SecondFactorForm(AmityForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_("The 6-digit code your authenticator app shows now, or one backup code."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return "".join(self.cleaned_data["code"].split())
+
+
+class UnlockForm(AmityForm):
+    kind = forms.ChoiceField(choices=[("username", "username"), ("ip_address", "ip_address")])
+    value = forms.CharField(max_length=255)
+
+
+class SecondFactorResetForm(AmityForm):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        help_text=_("Turns off the second factor of this login, for someone who lost it."),
+    )

@@ -76,3 +76,21 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email, kept for an hour or so to throttle them per
+    email address and per client address. The email address is kept only as a keyed hash:
+    the table must not become a list of who asked."""
+
+    email_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    client_address = models.CharField(max_length=64, db_index=True, editable=False)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    sent = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("password-reset request")
+        verbose_name_plural = _("password-reset requests")
+
+    def __str__(self) -> str:
+        return f"{self.client_address} {self.requested_at:%Y-%m-%d %H:%M}"

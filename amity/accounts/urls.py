@@ -5,13 +5,8 @@ from amity.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.login_verify, name="login_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -40,5 +35,13 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("tokens/", views.api_tokens, name="api_tokens"),
+    path("security/", views.security, name="security"),
+    path("security/totp/", views.totp_setup, name="totp_setup"),
+    path("security/totp/qr.svg", views.totp_qr, name="totp_qr"),
+    path("security/totp/off/", views.totp_disable, name="totp_disable"),
+    path("security/backup-codes/", views.backup_codes_renew, name="backup_codes_renew"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/unlock/", views.lockout_release, name="lockout_release"),
+    path("lockouts/second-factor/", views.second_factor_reset, name="second_factor_reset"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
