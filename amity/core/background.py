@@ -15,14 +15,19 @@ worker running it dies.
   renewed every third of ``AMITY_EMAIL_LEASE_SECONDS`` while the worker lives.
   ``recover_tasks`` queues again every task whose worker is known to be gone (same
   machine) or whose lease has ended (any machine). Every task is safe to run twice.
+- A worker killed after taking a task from the queue and before writing its lease leaves
+  the task "running" in the task table with no lease: ``recover_orphaned_tasks`` queues
+  it again when the worker is known to be gone from this machine (its journal, see
+  ``amity.core.worker_journal``, is still there to say it lived).
 
 The task framework is django-tasks (the backport of Django 6's ``django.tasks``); Amity
-never writes its tables, only calls its public API.
+never writes its tables, only calls its public API (and reads the running tasks).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import secrets
 import socket
@@ -126,6 +131,37 @@ def renew_leases() -> int:
     return TaskLease.objects.filter(claimed_by=worker_id()).update(
         lease_until=timezone.now() + lease_length()
     )
+
+
+def recover_orphaned_tasks(dead_workers: set[str]) -> int:
+    """Queue again each task that one of ``dead_workers`` (gone from this machine) took
+    from the queue and held no lease for: it died between the two, or between the end of
+    the task and its result. The caller forgets the dead workers afterwards (it removes
+    their journals), so each such task is queued again once. Returns how many."""
+    if not dead_workers or not tasks_live_in_database():
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from amity.core.models import TaskLease
+
+    names = {declared.module_path: name for name, declared in _TASKS.items()}
+    leased = {
+        (lease.claimed_by, lease.task_name, json.dumps(lease.arguments, sort_keys=True))
+        for lease in TaskLease.objects.filter(claimed_by__in=dead_workers)
+    }
+    recovered = 0
+    running = DBTaskResult.objects.running().only("task_path", "args_kwargs", "worker_ids")
+    for result in running:
+        claimer = result.worker_ids[-1] if result.worker_ids else ""
+        name = names.get(result.task_path)
+        if claimer not in dead_workers or name is None:
+            continue
+        kwargs = result.args_kwargs.get("kwargs") or {}
+        if (claimer, name, json.dumps(kwargs, sort_keys=True)) in leased:
+            continue  # recover_tasks queues it again
+        enqueue_task(name, **kwargs)
+        recovered += 1
+    return recovered
 
 
 def recover_tasks() -> int:

@@ -4,18 +4,32 @@
 a request never waits on SMTP and a rolled-back change sends nothing: the email row and
 its task are written in the caller's transaction.
 
-Sending is claim → send → mark, each database step short so that no lock is held while
-the mail server answers. A worker that dies mid-way leaves its row "sending"; the row is
-taken over when its lease ends, or at once by the next worker started on the same machine
-(``recover_interrupted``). The only moment a message can go out twice is a death between
-the server's "250 OK" and the commit that follows it, a few hundred microseconds; the
-Message-ID is the same on every attempt so that the receiving side can recognise it.
+Sending is claim → send (noting) → mark. The claim and the mark are short database steps
+of their own, so no lock is held while the mail server answers. The notes go to the
+worker's journal (``amity.core.worker_journal``), a file of its own that no other writer
+can delay: the moment the message's last byte is handed to the system, and the server's
+answer (``amity.core.mail_client``), both before the database write that may wait for a
+lock. A worker that dies mid-way leaves its row "sending"; the next worker started on the
+same machine (at once) or any worker once the lease ends (``recover_interrupted``) records
+as sent what the dead worker's journal says went out, and sends again only the rest.
+Before sending an email that was tried before, a worker also asks the journals of its
+machine.
+
+What is left: a worker killed in the microseconds between the system taking the message's
+last byte and the journal's write sends that message again (the repeat carries the same
+Message-ID, so the receiving side can recognise it); one killed after handing a message
+over and before the server answered counts it sent, which is wrong only if the server
+would have refused it then. SMTP offers nothing to close either. The journal is this
+machine's: an email whose worker died on one machine and is taken over by a worker on
+another (after its lease, with no worker started again on the first) is checked only
+against the database, which the dead worker writes right after its journal (a millisecond
+later on PostgreSQL, where that write waits for no other writer).
 """
 
 import contextlib
 import logging
 import smtplib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -23,10 +37,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from amity.core import mail_client, worker_journal
 from amity.core.background import (
     dead_here,
     enqueue_task,
     lease_length,
+    recover_orphaned_tasks,
     recover_tasks,
     worker_id,
 )
@@ -131,7 +147,10 @@ def _mail_connection():
     if _connection is not None and key == _connection_key:
         return _connection, True
     _drop_mail_connection()
-    _connection = get_connection()
+    backend = settings.EMAIL_BACKEND
+    _connection = get_connection(
+        mail_client.OUTBOX_SMTP if backend == mail_client.DJANGO_SMTP else backend
+    )
     _connection.open()
     _connection_key = key
     return _connection, False
@@ -146,22 +165,41 @@ def _drop_mail_connection() -> None:
 
 
 def _deliver(email: OutboundEmail) -> None:
+    """Hand the email to the mail server, noting in this worker's journal the moment it
+    went out. Everything the notes do not need is done before: the journal is open, the
+    message built, its Message-ID worked out."""
+    worker_journal.open_or_log()
+    identifier = message_id(email)
     connection, reused = _mail_connection()
+    message = _message(email, connection, identifier)
     try:
-        _message(email, connection).send()
+        _send(message, identifier, email.pk)
     except (smtplib.SMTPServerDisconnected, ConnectionError):
         _drop_mail_connection()
         if not reused:
             raise
         # The server closed a connection that sat idle: nothing was accepted; try afresh.
-        connection, _ = _mail_connection()
-        _message(email, connection).send()
+        message.connection, _ = _mail_connection()
+        _send(message, identifier, email.pk)
     except Exception:
         _drop_mail_connection()
         raise
 
 
-def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
+def _send(message: EmailMultiAlternatives, identifier: str, email_id: int) -> None:
+    client = mail_client.noting_client(message.connection)
+    if client is None:  # another backend than SMTP: it took the message when it returns
+        message.send()
+        worker_journal.note_or_log(worker_journal.ACCEPTED, email_id, identifier)
+        return
+    client.noting = (email_id, identifier)
+    try:
+        message.send()
+    finally:
+        client.noting = None
+
+
+def _message(email: OutboundEmail, connection, identifier: str) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         connection=connection,
         subject=email.subject,
@@ -169,7 +207,7 @@ def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
         from_email=email.from_email or settings.DEFAULT_FROM_EMAIL,
         to=email.to,
         reply_to=email.reply_to or None,
-        headers={"Message-ID": message_id(email)},
+        headers={"Message-ID": identifier},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
@@ -183,21 +221,24 @@ def email_send(*, email_id: int) -> OutboundEmail.Status | None:
 
     Returns the new status, or None when the row is gone, finished or being sent by a live
     worker. Raises the SMTP error after recording it, so that the caller can schedule a
-    retry."""
+    retry. An email tried before is first looked up in the journals of this machine: if
+    the mail server accepted it then, it is recorded as sent and not sent again."""
     email = _claim(email_id)
     if email is None:
         return None
+    if email.attempts > 1:
+        line = worker_journal.went_out(worker_journal.read_all(), email.pk, message_id(email))
+        if line is not None:
+            _record_sent(email, datetime.fromtimestamp(line.at, tz=UTC))
+            logger.info("Email %s went out before its worker stopped; not sent again", email.pk)
+            return OutboundEmail.Status.SENT
     try:
         _deliver(email)
     except Exception as exc:
         failure = exc
     else:
-        OutboundEmail.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
-            status=OutboundEmail.Status.SENT,
-            sent_at=timezone.now(),
-            last_error="",
-            claimed_until=None,
-        )
+        _record_sent(email, timezone.now())
+        worker_journal.noted_recorded()
         return OutboundEmail.Status.SENT
     final = email.attempts >= settings.AMITY_EMAIL_MAX_ATTEMPTS
     status = OutboundEmail.Status.FAILED if final else OutboundEmail.Status.RETRYING
@@ -210,20 +251,63 @@ def email_send(*, email_id: int) -> OutboundEmail.Status | None:
     raise failure
 
 
+def _record_sent(email: OutboundEmail, sent_at: datetime) -> None:
+    OutboundEmail.objects.filter(pk=email.pk, claimed_by=email.claimed_by).update(
+        status=OutboundEmail.Status.SENT, sent_at=sent_at, last_error="", claimed_until=None
+    )
+
+
+def record_accepted(journals: list[worker_journal.Journal]) -> int:
+    """Record as sent every email these journals say went out (under the Message-ID it
+    has now: a journal outlives a database put back from a backup). Returns how many rows
+    changed."""
+    mentioned = {email_id for journal in journals for email_id in journal.lines}
+    recorded = 0
+    unrecorded = OutboundEmail.objects.filter(pk__in=list(mentioned)).exclude(
+        status=OutboundEmail.Status.SENT
+    )
+    for email in unrecorded.only("pk", "created_at", "status"):
+        line = worker_journal.went_out(journals, email.pk, message_id(email))
+        if line is None:
+            continue
+        recorded += OutboundEmail.objects.filter(pk=email.pk, status=email.status).update(
+            status=OutboundEmail.Status.SENT,
+            sent_at=datetime.fromtimestamp(line.at, tz=UTC),
+            last_error="",
+            claimed_until=None,
+        )
+    return recorded
+
+
 def recover_interrupted() -> dict[str, int]:
-    """Put back the work of workers that died: emails left "sending" by a process of this
-    machine that no longer exists, or whose lease ended, and tasks whose worker is gone
-    (``amity.core.background.recover_tasks``). Safe to run at any time (every task is safe
-    to run twice); ``amity worker`` runs it on start and every lease period. Returns counts
-    for the log."""
+    """Put back the work of workers that died. First, every email the journals of this
+    machine say the mail server accepted is recorded as sent; then the tasks a dead worker
+    of this machine had taken but not yet leased are queued again
+    (``amity.core.background.recover_orphaned_tasks``); emails left "sending" by a process
+    of this machine that no longer exists, or whose lease ended, are put back to be sent
+    (with a task of their own); tasks whose worker is gone are queued again
+    (``amity.core.background.recover_tasks``); and the dead workers' journals, now
+    recorded, are removed. Safe to run at any time (every task is safe to run twice);
+    ``amity worker`` runs it on start and every lease period. Returns counts for the log."""
     now = timezone.now()
+    journals = worker_journal.read_all()
+    accepted = record_accepted(journals)
+    dead = [journal for journal in journals if journal.dead]
+    orphans = recover_orphaned_tasks({journal.worker for journal in dead})
     emails = 0
     for email in OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING):
         if dead_here(email.claimed_by) or (email.claimed_until and email.claimed_until < now):
-            emails += OutboundEmail.objects.filter(
+            reset = OutboundEmail.objects.filter(
                 pk=email.pk, status=OutboundEmail.Status.SENDING, claimed_by=email.claimed_by
             ).update(status=OutboundEmail.Status.RETRYING, claimed_until=None)
+            if reset:
+                # Its own task may be gone (ended while the row stayed "sending"); a second
+                # one sends nothing twice: sending claims the row first.
+                _enqueue_send(email.pk)
+            emails += reset
     tasks = recover_tasks()
+    for journal in dead:
+        worker_journal.remove(journal)
     # A worker that died after taking a send task and before writing its lease leaves an
     # email queued with no task: one still queued a lease after it was written gets a new
     # one (sending claims the row first, so a second task for it sends nothing twice).
@@ -234,7 +318,13 @@ def recover_interrupted() -> dict[str, int]:
     for email_id in stale:
         _enqueue_send(email_id)
         requeued += 1
-    return {"emails": emails, "tasks": tasks, "requeued": requeued}
+    return {
+        "accepted": accepted,
+        "orphans": orphans,
+        "emails": emails,
+        "tasks": tasks,
+        "requeued": requeued,
+    }
 
 
 def message_id(email: OutboundEmail) -> str:

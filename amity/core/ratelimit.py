@@ -1,5 +1,17 @@
 """A per-address rate limit for public forms, shared between processes: kept in the cache,
-or — when the cache is the file cache — in counter files beside it.
+or — when the cache is the file cache — in counter files beside it. The count is exact on
+every cache Amity configures: N attempts at once against a limit of L let exactly
+min(N, L) through.
+
+- File cache (the default): counter files, below.
+- Redis (``AMITY_REDIS_URL``), and the local-memory cache the tests use: ``add`` then
+  ``incr``, each one atomic operation of the cache (Redis: ``SET NX``, ``INCRBY``;
+  local memory: under its lock, and per process, so only for tests).
+- Any other cache someone configures in their own settings (the database cache, whose
+  ``incr`` reads then writes): each attempt takes the first free numbered slot with
+  ``add``, which such a cache does atomically (an INSERT on a unique key); never more
+  than the limit get one. Exact while the cache keeps a minute's keys (a database cache
+  culls beyond ``MAX_ENTRIES``: give it room).
 
 A counter file grows by one byte per attempt, and an attempt's number is the file offset
 just after its own byte. Appends are atomic between processes, so no attempt is lost (the
@@ -23,6 +35,13 @@ from django.core.cache import cache
 logger = logging.getLogger(__name__)
 
 FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+# Caches whose ``incr`` is one atomic operation.
+ATOMIC_INCR = {
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
 
 
 def client_address(request) -> str:
@@ -47,7 +66,23 @@ def allow(request, scope: str, per_minute: int) -> bool:
             return _count_in_files(Path(config["LOCATION"]) / "rate", key, window) <= per_minute
         except OSError:
             logger.exception("Rate-limit counter files not writable; counting in the cache")
-    return _count_in_cache(key, window) <= per_minute
+    if config["BACKEND"] in ATOMIC_INCR:
+        return _count_in_cache(key, window) <= per_minute
+    return _count_in_slots(key, window, per_minute) <= per_minute
+
+
+def _count_in_slots(key: str, window: int, limit: int) -> int:
+    """The attempt's number among this minute's: the first of the slots 1..``limit`` it
+    could ``add``, or ``limit + 1`` when all are taken. Each slot goes to one attempt
+    alone, and an attempt refused found every slot from the first free one taken."""
+    prefix = f"amity:rate:{key}:{window}:"
+    slots = [f"{prefix}{n}" for n in range(1, limit + 1)]
+    taken = cache.get_many(slots)
+    first_free = next((n for n, slot in enumerate(slots) if slot not in taken), limit)
+    for n in range(first_free, limit):
+        if cache.add(slots[n], 1, timeout=90):
+            return n + 1
+    return limit + 1
 
 
 def _count_in_cache(key: str, window: int) -> int:

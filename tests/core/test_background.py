@@ -111,7 +111,13 @@ def test_background_email_left_queued_without_a_task_gets_one(run_worker, smtp_s
     DBTaskResult.objects.all().delete()  # the lost task
     OutboundEmail.objects.filter(pk=email.pk).update(created_at=timezone.now() - timedelta(hours=1))
 
-    assert recover_interrupted() == {"emails": 0, "tasks": 0, "requeued": 1}
+    assert recover_interrupted() == {
+        "accepted": 0,
+        "orphans": 0,
+        "emails": 0,
+        "tasks": 0,
+        "requeued": 1,
+    }
     run_worker()
     run_worker()
 
