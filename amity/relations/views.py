@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from amity.core.downloads import protect
 from amity.core.editing import edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import get_institution_for_user, institutions_visible_to
@@ -39,11 +40,14 @@ PREVIEW_PAGE_SIZE = 20
 def _file_response(obj: AttachedFile) -> FileResponse:
     if not obj.file:
         raise Http404
-    return FileResponse(
-        obj.file.open("rb"),
-        as_attachment=True,
-        filename=obj.file_name or "file",
-        content_type=obj.file_type or "application/octet-stream",
+    # An uploaded file is never run as a page (core.downloads: sandbox, nosniff, no-store).
+    return protect(
+        FileResponse(
+            obj.file.open("rb"),
+            as_attachment=True,
+            filename=obj.file_name or "file",
+            content_type=obj.file_type or "application/octet-stream",
+        )
     )
 
 
