@@ -1,6 +1,7 @@
 from ninja.security import HttpBearer, django_auth
 
 from amity.accounts.services import api_token_authenticate
+from amity.core import history
 
 
 class TokenAuth(HttpBearer):
@@ -10,6 +11,8 @@ class TokenAuth(HttpBearer):
         user = api_token_authenticate(token)
         if user is not None:
             request.user = user
+            # The history middleware only saw the session's login (none); name the token's.
+            history.attribute_to(user)
         return user
 
 

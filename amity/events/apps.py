@@ -6,3 +6,23 @@ class EventsConfig(AppConfig):
     name = "amity.events"
     label = "events"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        # History of changes (amity.core.history): an activity's history includes its
+        # sessions, series, speakers, participants and materials.
+        from amity.core.history import track
+        from amity.events.models import (
+            Activity,
+            Material,
+            Participation,
+            Series,
+            Session,
+            SessionSpeaker,
+        )
+
+        track(Activity, m2m=["partners", "languages"], exclude=["sequence"])
+        track(Series, part_of=("events.activity", "activity"))
+        track(Session, part_of=("events.activity", "activity"), exclude=["sequence"])
+        track(SessionSpeaker, part_of=("events.session", "session"))
+        track(Participation, part_of=("events.activity", "activity"))
+        track(Material, part_of=("events.activity", "activity"))
