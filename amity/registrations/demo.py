@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amity.directory.models import Department, Language
+from amity.directory.models import Department, Institution, Language
 from amity.events import services as event_services
 from amity.events import timing
 from amity.events.models import Activity
@@ -118,6 +118,9 @@ def load_demo_registrations() -> int:
                 "treat growth disorders, with Prof. Fu Junfen and Prof. Ron Rosenfeld. "
                 "Open to everyone; register to receive the link.",
             },
+            # Co-organised with Stanford (Prof. Rosenfeld): the form asks separately for
+            # consent to provide the registrant's data to a partner abroad.
+            partners=Institution.objects.filter(short_name="Stanford"),
             languages=Language.objects.filter(code__in=["en", "zh"]),
         )
         day = timezone.localdate() + timedelta(days=14)
@@ -135,6 +138,16 @@ def load_demo_registrations() -> int:
             kind=Question.Kind.CHOICE,
             choices="Under 5\n5 to 15\nOver 15",
             position=1,
+        )
+        # Health information is sensitive under PIPL: asked only with its own consent.
+        Question.objects.create(
+            activity=webinar,
+            label="Do you need support to take part (e.g. captions for hearing loss)?",
+            label_local="您是否需要参会辅助（如因听力障碍需要字幕）？",
+            kind=Question.Kind.TEXT,
+            required=False,
+            sensitive=True,
+            position=2,
         )
         created += _bulk(webinar, _people(180, seed=2026))
 

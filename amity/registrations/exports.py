@@ -1,11 +1,14 @@
-"""Registrant lists as CSV (UTF-8 with BOM, so that Excel shows Chinese names) and XLSX."""
+"""Registrant lists as CSV (UTF-8 with BOM, so that Excel shows Chinese names) and XLSX,
+with the privacy notice each registrant accepted and their separate consents.
 
-import csv
-import io
+A list for the partner abroad (``for_partner``) holds only what the transfer consent
+names — status, registration time, names, email, institution, country, profession — of
+those who gave it (the caller narrows the list with ``selectors.for_partner_abroad``):
+no answers (they may be sensitive), no delivery or attendance details."""
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
+from amity.core.spreadsheets import csv_bytes, xlsx_bytes
 from amity.events.models import Activity
 from amity.registrations.models import Registration
 
@@ -27,15 +30,27 @@ def _header(activity: Activity) -> list[str]:
         _("Email delivery"),
         _("Checked in"),
         _("Minutes attended"),
+        _("Privacy notice version"),
+        _("Consent to sensitive information"),
+        _("Consent to transfer abroad"),
         *(q.label for q in questions),
     ], [str(q.pk) for q in questions]
 
 
-def rows(activity: Activity, qs) -> list[list]:
+# The columns the partner abroad receives: the first nine of the full list.
+PARTNER_COLUMNS = 9
+
+
+def rows(activity: Activity, qs, *, for_partner: bool = False) -> list[list]:
     header, question_ids = _header(activity)
+    if for_partner:
+        header, question_ids = header[:PARTNER_COLUMNS], []
     out = [header]
-    for r in qs.select_related("confirmation").order_by("created_at", "pk").iterator(2000):
-        out.append(_row(r, question_ids))
+    for r in (
+        qs.select_related("confirmation", "notice").order_by("created_at", "pk").iterator(2000)
+    ):
+        row = _row(r, question_ids)
+        out.append(row[:PARTNER_COLUMNS] if for_partner else row)
     return out
 
 
@@ -55,30 +70,23 @@ def _row(r: Registration, question_ids: list[str]) -> list:
         r.confirmation.get_status_display() if r.confirmation else _("Not yet queued"),
         _("yes") if r.checked_in else "",
         r.minutes_attended if r.minutes_attended is not None else "",
+        r.notice.version if r.notice_id else "",
+        _consent(r.sensitive_consent),
+        _consent(r.transfer_consent),
         *(r.answers.get(q, "") for q in question_ids),
     ]
 
 
-def _safe(value):
-    """Spreadsheet programs run cells starting with = + - @ as formulas: neutralise them."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def _consent(value: bool | None) -> str:
+    """A consent as a cell: given, refused, or empty when it was not asked."""
+    if value is None:
+        return ""
+    return _("yes") if value else _("refused")
 
 
-def as_csv(activity: Activity, qs) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows(activity, qs):
-        writer.writerow([_safe(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def as_csv(activity: Activity, qs, *, for_partner: bool = False) -> bytes:
+    return csv_bytes(rows(activity, qs, for_partner=for_partner))
 
 
-def as_xlsx(activity: Activity, qs) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Registrants"))
-    for row in rows(activity, qs):
-        sheet.append([_safe(v) for v in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def as_xlsx(activity: Activity, qs, *, for_partner: bool = False) -> bytes:
+    return xlsx_bytes(rows(activity, qs, for_partner=for_partner), title=_("Registrants"))

@@ -11,7 +11,12 @@ from django_countries import countries
 from amity.core.forms import AmityForm, AmityModelForm, fields_shared
 from amity.core.widgets import IsoDateTimeInput
 from amity.registrations.attendance import MAX_ROWS, ColumnMapping
-from amity.registrations.models import Profession, Question, RegistrationSettings
+from amity.registrations.models import (
+    PrivacyNotice,
+    Profession,
+    Question,
+    RegistrationSettings,
+)
 
 HONEYPOT = "website"
 
@@ -85,31 +90,100 @@ class RegistrationForm(AmityForm):
         help_text=_("Times in your emails are shown in this zone."),
     )
     consent = forms.BooleanField(label=_("I agree to the privacy notice."))
+    # The separate consents PIPL asks for (art. 29, 39), each on its own and neither
+    # bundled with the notice; only those that apply to the activity are shown and read.
+    sensitive_consent = forms.BooleanField(
+        label=_(
+            "I consent separately to the processing of the sensitive personal information "
+            "in my answers to the questions marked “sensitive”."
+        ),
+        required=False,
+    )
+    transfer_consent = forms.BooleanField(
+        label=_(
+            "I consent separately to my registration data being provided to the partner "
+            "institution(s) abroad named above."
+        ),
+        required=False,
+    )
+    # The notice version the form showed: a notice changed meanwhile is shown again.
+    notice_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A field people never see; bots fill in every field they find.
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
-    def __init__(self, *args, questions: list[Question] = (), **kwargs):
+    CONSENTS = ("consent", "sensitive_consent", "transfer_consent")
+
+    def __init__(
+        self,
+        *args,
+        questions: list[Question] = (),
+        partners_abroad: list = (),
+        notice: PrivacyNotice | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
+        self.sensitive_questions = [q for q in self.questions if q.sensitive]
+        self.partners_abroad = list(partners_abroad)
+        self.notice = notice
         for question in self.questions:
             label = question.label
             if question.label_local and get_language() == "zh-hans":
                 label = question.label_local
+            # A sensitive question is required only of those who consent to it (checked
+            # in ``clean``): who refuses leaves it unanswered and is still registered.
+            required = question.required and not question.sensitive
             if question.kind == Question.Kind.CHOICE:
                 field = forms.ChoiceField(
                     label=label,
                     choices=[("", "—"), *((c, c) for c in question.choice_list)],
-                    required=question.required,
+                    required=required,
                 )
             elif question.kind == Question.Kind.YES_NO:
                 field = forms.ChoiceField(
                     label=label,
                     choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))],
-                    required=question.required,
+                    required=required,
                 )
             else:
-                field = forms.CharField(label=label, max_length=500, required=question.required)
+                field = forms.CharField(label=label, max_length=500, required=required)
+            field.sensitive = question.sensitive
+            if question.sensitive:
+                field.help_text = _("Sensitive: answered only with your consent below.")
             self.fields[f"q{question.pk}"] = field
+
+    @property
+    def question_fields(self):
+        """The bound fields of the questions, for the template (each knows ``sensitive``)."""
+        return [self[f"q{question.pk}"] for question in self.questions]
+
+    def clean(self):
+        data = super().clean()
+        shown = data.get("notice_version")
+        if self.notice is not None and shown is not None and shown != self.notice.version:
+            self.add_error(
+                "consent",
+                _(
+                    "The privacy notice was updated while you filled in the form: read the "
+                    "new version and tick the box again."
+                ),
+            )
+        consented = bool(data.get("sensitive_consent"))
+        for question in self.sensitive_questions:
+            name = f"q{question.pk}"
+            if name not in data:
+                continue
+            if data[name] and not consented:
+                self.add_error(
+                    name,
+                    _(
+                        "Tick the consent to sensitive personal information to answer this "
+                        "question, or leave it empty."
+                    ),
+                )
+            elif not data[name] and consented and question.required:
+                self.add_error(name, forms.Field.default_error_messages["required"])
+        return data
 
     def clean_country(self) -> str:
         code = self.cleaned_data["country"].strip().upper()
@@ -147,11 +221,22 @@ class RegistrationForm(AmityForm):
             )
         }
         fields["language"] = "zh-hans" if get_language() == "zh-hans" else "en"
+        sensitive = bool(data.get("sensitive_consent")) if self.sensitive_questions else None
         fields["answers"] = {
             str(question.pk): data[f"q{question.pk}"]
             for question in self.questions
-            if data.get(f"q{question.pk}")
+            if data.get(f"q{question.pk}") and (sensitive or not question.sensitive)
         }
+        if self.notice is not None:
+            fields["notice"] = self.notice
+        fields["sensitive_consent"] = sensitive
+        fields["transfer_consent"] = (
+            bool(data.get("transfer_consent")) if self.partners_abroad else None
+        )
+        fields["transfer_recipients"] = [
+            {"name": partner.name, "country": str(partner.country.code or "")}
+            for partner in self.partners_abroad
+        ]
         return fields
 
 
@@ -200,10 +285,25 @@ class RegistrationSettingsForm(AmityModelForm):
         return sorted(set(minutes), reverse=True)
 
 
+class PrivacyNoticeForm(AmityForm):
+    """A new version of the privacy notice, in both languages."""
+
+    text = forms.CharField(label=_("Notice in English"), widget=forms.Textarea(attrs={"rows": 8}))
+    text_local = forms.CharField(
+        label=_("Notice in Chinese"), widget=forms.Textarea(attrs={"rows": 8})
+    )
+    effective_at = forms.DateTimeField(
+        label=_("In effect from"),
+        required=False,
+        widget=IsoDateTimeInput(),
+        help_text=_("Leave empty for now. Registrations accept the version in effect."),
+    )
+
+
 class QuestionForm(AmityModelForm):
     class Meta:
         model = Question
-        fields = ["label", "label_local", "kind", "choices", "required", "position"]
+        fields = ["label", "label_local", "kind", "choices", "required", "sensitive", "position"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 3})}
 
     def clean(self):

@@ -139,6 +139,7 @@ def render(
             MessageKind.REMINDER: _("Reminder: %(title)s"),
             MessageKind.CANCELLATION: _("Registration cancelled: %(title)s"),
             MessageKind.CERTIFICATE: _("Your certificate of attendance: %(title)s"),
+            MessageKind.LINK: _("Your registration: %(title)s"),
         }
         if kind == MessageKind.ANNOUNCEMENT:
             subject = f"{announcement.subject} — {title}"

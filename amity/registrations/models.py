@@ -49,9 +49,12 @@ class RegistrationSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
     privacy_notice = models.TextField(
-        _("privacy notice"),
+        _("note on personal data for this activity"),
         blank=True,
-        help_text=_("Shown beside the consent box; a standard notice is used when empty."),
+        help_text=_(
+            "Shown under the office's privacy notice on the form, e.g. who else sees the "
+            "list of registrants."
+        ),
     )
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -64,6 +67,40 @@ class RegistrationSettings(models.Model):
 
     def accepting_now(self) -> bool:
         return self.is_open and (self.closes_at is None or timezone.now() < self.closes_at)
+
+
+class PrivacyNotice(models.Model):
+    """One version of the privacy notice registrants agree to, in English and Chinese.
+    The office publishes a new version rather than editing one: each registration keeps
+    the version it accepted (PIPL art. 14, 17). The one in effect is the latest whose
+    ``effective_at`` has come."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    text = models.TextField(_("notice in English"))
+    text_local = models.TextField(_("notice in Chinese"))
+    effective_at = models.DateTimeField(_("in effect from"), default=timezone.now)
+    published_at = models.DateTimeField(_("published"), default=timezone.now, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="registrations_notice_version_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Privacy notice, version %(version)s") % {"version": self.version})
 
 
 class Question(models.Model):
@@ -82,6 +119,14 @@ class Question(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
     choices = models.TextField(_("choices (one per line)"), blank=True)
     required = models.BooleanField(_("required"), default=False)
+    sensitive = models.BooleanField(
+        _("asks for sensitive personal information"),
+        default=False,
+        help_text=_(
+            "Health data, religion, biometrics, financial accounts, whereabouts, or anything "
+            "about a child under 14: registrants answer it only after a separate consent."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -150,6 +195,28 @@ class Registration(models.Model):
         _("status"), max_length=10, choices=RegistrationStatus.choices, db_index=True
     )
     consent_at = models.DateTimeField(_("consented to the privacy notice"))
+    notice = models.ForeignKey(
+        PrivacyNotice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("privacy notice accepted"),
+    )
+    # Each separate consent: None when it was not asked (no sensitive question; no partner
+    # abroad), else the answer and when it was given.
+    sensitive_consent = models.BooleanField(
+        _("consented to processing sensitive personal information"), null=True, blank=True
+    )
+    sensitive_consent_at = models.DateTimeField(null=True, blank=True)
+    transfer_consent = models.BooleanField(
+        _("consented to providing the data to the partner abroad"), null=True, blank=True
+    )
+    transfer_consent_at = models.DateTimeField(null=True, blank=True)
+    # The partners abroad (name and country) the transfer consent was asked about.
+    transfer_recipients = models.JSONField(default=list, blank=True)
+    # When this address last got its link because someone registered it again.
+    link_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
     # Place in the waiting list: the time of joining it (re-joining goes to the back).
     queued_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -209,6 +276,7 @@ class MessageKind(models.TextChoices):
     CANCELLATION = "cancellation", _("Cancellation")
     CERTIFICATE = "certificate", _("Certificate")
     ANNOUNCEMENT = "announcement", _("Message from the organisers")
+    LINK = "link", _("Link to an existing registration")
 
 
 class RegistrationEmail(models.Model):

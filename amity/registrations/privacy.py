@@ -1,19 +1,16 @@
 """Retention: personal data of registrants is erased a set time after an activity's last
 session; counts (status, country, profession, institution, minutes) are kept."""
 
-from datetime import timedelta
-
-from django.db.models import Max
 from django.utils import timezone
 
 from amity.registrations.models import Registration, RegistrationSettings
+from amity.registrations.selectors import retention_ends
 from amity.registrations.services import registration_erase
 
 
 def erasure_due(settings_row: RegistrationSettings):
     """When this activity's registrants' personal data is to be erased (None: no sessions)."""
-    last = settings_row.activity.sessions.aggregate(last=Max("ends_at"))["last"]
-    return last + timedelta(days=settings_row.retention_days) if last else None
+    return retention_ends(settings_row)
 
 
 def erase_expired_registrations(*, now=None) -> int:

@@ -7,12 +7,14 @@ activity's settings row)."""
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,7 @@ from amity.registrations.models import (
     AttendanceImport,
     Certificate,
     MessageKind,
+    PrivacyNotice,
     Question,
     Registration,
     RegistrationSettings,
@@ -62,6 +65,84 @@ def registration_settings_save(
             _promote_waiting(activity=activity, settings_row=_locked_settings(activity))
     transaction.on_commit(lambda: reminders_schedule(activity_id=activity.pk))
     return row
+
+
+# The notice used until the office publishes its own (version 1). Kept in English and
+# Chinese as the office would write them; a new version is published, never edited.
+DEFAULT_NOTICE = (
+    "The international affairs office of the hospital processes the personal information "
+    "you give here (name, email address, institution, country, profession, time zone and "
+    "your answers) to run this activity: to confirm your place, send you its links, "
+    "reminders and certificate, and count attendance. Only the organisers of the activity "
+    "see it. It is kept until the retention period after the activity's last session and "
+    "then erased; what is counted (country, profession, institution, minutes) stays without "
+    "your name. The link in every email lets you see, download, correct by registering "
+    "again, or erase your data and withdraw your consent at any time. Sensitive personal "
+    "information and providing your data to a partner abroad are each asked separately "
+    "below; refusing them does not refuse your registration."
+)
+DEFAULT_NOTICE_LOCAL = (
+    "医院国际交流合作办公室为组织本活动处理您在此填写的个人信息（姓名、电子邮箱、单位、国家或"
+    "地区、职业、时区及您对问题的回答），用于确认名额、向您发送活动链接、提醒和证书以及统计出"
+    "勤。仅本活动的组织者可以查看。信息保存至活动最后一场结束后的保存期限届满，届满即删除；仅保"
+    "留不含姓名的统计信息（国家或地区、职业、单位、参加时长）。您可随时通过每封邮件中的链接查看、"
+    "下载、删除您的信息或撤回同意。处理敏感个人信息以及向境外合作方提供您的信息将在下方分别征得"
+    "您的同意；拒绝不影响您报名。"
+)
+_NOTICES_CACHE = "registrations:privacy-notices"
+
+
+def privacy_notice_current() -> PrivacyNotice:
+    """The privacy notice in effect now: the latest version whose date has come. The
+    versions are cached for a minute (every registration records one); when the office
+    has published none, the standard notice is published as version 1 first."""
+    notices = cache.get(_NOTICES_CACHE)
+    if notices is None:
+        notices = list(PrivacyNotice.objects.order_by("-version"))
+        if not notices:
+            notices = [_default_notice()]
+        cache.set(_NOTICES_CACHE, notices, 60)
+    now = timezone.now()
+    in_effect = [n for n in notices if n.effective_at <= now]
+    return in_effect[0] if in_effect else notices[-1]
+
+
+def _default_notice() -> PrivacyNotice:
+    try:
+        with transaction.atomic():
+            notice, _created = PrivacyNotice.objects.get_or_create(
+                version=1,
+                defaults={
+                    "text": DEFAULT_NOTICE,
+                    "text_local": DEFAULT_NOTICE_LOCAL,
+                    "effective_at": timezone.make_aware(datetime(2020, 1, 1)),
+                },
+            )
+    except IntegrityError:  # another request published it at the same moment
+        notice = PrivacyNotice.objects.get(version=1)
+    return notice
+
+
+def privacy_notice_publish(
+    *, text: str, text_local: str, effective_at: datetime | None = None, user: User | None = None
+) -> PrivacyNotice:
+    """Publish a new version of the privacy notice (the next number), in effect from
+    ``effective_at`` (now when not given). Earlier versions stay as they were: the
+    registrations that accepted them keep pointing at them."""
+    privacy_notice_current()  # the standard notice is version 1, whatever comes next
+    with transaction.atomic():
+        last = PrivacyNotice.objects.select_for_update().order_by("-version").first()
+        notice = PrivacyNotice(
+            version=(last.version if last else 0) + 1,
+            text=text.strip(),
+            text_local=text_local.strip(),
+            effective_at=effective_at or timezone.now(),
+            published_by=user if user is not None and user.is_authenticated else None,
+        )
+        notice.full_clean()
+        notice.save()
+        transaction.on_commit(lambda: cache.delete(_NOTICES_CACHE))
+    return notice
 
 
 def question_save(*, question: Question, fields: Mapping[str, Any]) -> Question:
@@ -110,17 +191,19 @@ def _notify(registration: Registration, kind: str, key: str = "") -> None:
 
 @dataclass(frozen=True)
 class RegistrationOutcome:
-    """What became of a registration request, as the page and the API both show it.
+    """What became of a registration request.
 
     ``registration`` is the new one, or the one the address already had; ``created`` says
-    which. ``taken`` is true when the address was already registered by a request that
-    is not the caller's (see ``permissions.registration_is_yours``): the caller is then
-    told only that, never the registration's details. ``position`` is the place on the
-    waiting list (None when confirmed, or when ``taken``)."""
+    which. Neither may reach an anonymous caller: the page and the API answer every
+    accepted request alike ("we have sent an email to this address"), so that nobody
+    learns whether an address was registered. ``yours`` is true only when the caller is
+    signed in and the registration is their own (``permissions.registration_is_yours``):
+    they may be shown it. ``position`` is the place on the waiting list (None when
+    confirmed, or when not ``yours``)."""
 
     registration: Registration
     created: bool
-    taken: bool
+    yours: bool
     position: int | None
 
     @property
@@ -132,6 +215,15 @@ class RegistrationOutcome:
         return self.registration.status == RegistrationStatus.WAITING
 
 
+def email_sent_message(email: str) -> str:
+    """The one answer to every accepted registration request that is not the caller's
+    own: the same for a new address and a known one."""
+    return _(
+        "Thank you. We have sent an email to %(email)s: follow the link in it to see your "
+        "registration. If it does not arrive within a few minutes, look in the spam folder."
+    ) % {"email": email}
+
+
 def registration_create(
     *,
     activity: Activity,
@@ -139,25 +231,25 @@ def registration_create(
     user: User | AnonymousUser | None = None,
     submission_key: str = "",
 ) -> RegistrationOutcome:
-    """Register someone, or find their existing registration (same email: a second
-    submit, a double click). Raises RegistrationClosed when the activity does not accept
-    registrations; queues the confirmation (or waiting-list) email when the transaction
-    commits.
+    """Register someone, or find their existing registration (same email). Raises
+    RegistrationClosed when the activity does not accept registrations, whatever the
+    address; queues, when the transaction commits, the confirmation (or waiting-list)
+    email for a new registration, or for a known address an email with its link — at
+    most one every ``AMITY_REGISTRATION_LINK_EMAIL_MINUTES`` per registration, and none
+    when the request repeats the submission that made it (same ``submission_key``: a
+    double click, an API retry with the same Idempotency-Key).
 
-    ``submission_key`` is the random key of the form or API call: an existing
-    registration is the caller's only with that key, the same signed-in person, or its
-    signed link (``permissions.registration_is_yours``)."""
+    ``fields`` are the form's (``RegistrationForm.registration_fields``): with the
+    privacy notice accepted and the separate consents, each recorded with the time."""
     registration, created = _register(
         activity=activity, fields=fields, user=user, submission_key=submission_key
     )
-    taken = not created and not permissions.registration_is_yours(
-        registration, submission_key=submission_key, user=user
-    )
+    yours = permissions.registration_is_yours(registration, user=user)
     return RegistrationOutcome(
         registration=registration,
         created=created,
-        taken=taken,
-        position=None if taken else waiting_position(registration),
+        yours=yours,
+        position=waiting_position(registration) if yours else None,
     )
 
 
@@ -182,9 +274,7 @@ def _register(
         # in which people got the lock.
         now = timezone.now()
         if not settings_row.accepting_now():
-            existing = Registration.objects.filter(activity=activity, email=email).first()
-            if existing is not None and existing.status != RegistrationStatus.CANCELLED:
-                return existing, False
+            # The same answer for every address: a known one is not told apart.
             raise RegistrationClosed(_("Registration for this activity is closed."))
         status = (
             RegistrationStatus.CONFIRMED
@@ -200,6 +290,7 @@ def _register(
         else:
             registration = Registration.objects.get(activity=activity, email=email)
             if registration.status != RegistrationStatus.CANCELLED:
+                _send_link(registration, now, submission_key)
                 return registration, False
             # Whoever registers this address again starts afresh: a new link (the old
             # one stops working), no attendance or certificate from before.
@@ -220,6 +311,21 @@ def _register(
     return registration, True
 
 
+def _send_link(registration: Registration, now: datetime, submission_key: str) -> None:
+    """Someone registered a known address again: email its link to the address (the only
+    way to the registration), unless this is the same submission repeated or the address
+    had its link within the last minutes (the form is no way to flood someone). Call
+    with the activity's lock held: the throttle is then exact."""
+    if submission_key and registration.submission_key == submission_key[:64]:
+        return
+    pause = timedelta(minutes=settings.AMITY_REGISTRATION_LINK_EMAIL_MINUTES)
+    if registration.link_sent_at is not None and now - registration.link_sent_at < pause:
+        return
+    registration.link_sent_at = now
+    registration.save(update_fields=["link_sent_at"])
+    _notify(registration, MessageKind.LINK, key=now.strftime("%Y%m%d%H%M%S%f"))
+
+
 def _fill(
     registration: Registration,
     fields: Mapping[str, Any],
@@ -232,9 +338,22 @@ def _fill(
     for name, value in fields.items():
         setattr(registration, name, value)
     registration.email = email
-    registration.user = user if user is not None and user.is_authenticated else None
+    # Linked to the signed-in person only when it is their own address: registering
+    # someone else does not make the registration theirs to see.
+    registration.user = user if email in permissions.own_addresses(user) else None
     registration.status = status
     registration.consent_at = now
+    if "notice" not in fields:
+        registration.notice = privacy_notice_current()
+    for name, unasked in (
+        ("sensitive_consent", None),
+        ("transfer_consent", None),
+        ("transfer_recipients", []),
+    ):
+        if name not in fields:
+            setattr(registration, name, unasked)
+    registration.sensitive_consent_at = None if registration.sensitive_consent is None else now
+    registration.transfer_consent_at = None if registration.transfer_consent is None else now
     registration.queued_at = now
     registration.cancelled_at = None
     registration.promoted_at = None
@@ -357,6 +476,12 @@ def registration_export(registration: Registration) -> dict[str, Any]:
         "language": registration.language,
         "answers": {questions.get(k, k): v for k, v in registration.answers.items()},
         "consent_at": registration.consent_at.isoformat(),
+        "privacy_notice_version": registration.notice.version if registration.notice else None,
+        "sensitive_consent": registration.sensitive_consent,
+        "sensitive_consent_at": _iso(registration.sensitive_consent_at),
+        "transfer_consent": registration.transfer_consent,
+        "transfer_consent_at": _iso(registration.transfer_consent_at),
+        "transfer_recipients": registration.transfer_recipients,
         "cancelled_at": registration.cancelled_at.isoformat()
         if registration.cancelled_at
         else None,
@@ -371,6 +496,10 @@ def registration_export(registration: Registration) -> dict[str, Any]:
             for e in registration.emails.select_related("email")
         ],
     }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def validation_message(error: ValidationError) -> str:

@@ -45,4 +45,5 @@ urlpatterns = [
         name="self_certificate",
     ),
     path("certificates/<str:code>/", views.verify, name="verify"),
+    path("privacy-notices/", views.privacy_notices, name="privacy_notices"),
 ]

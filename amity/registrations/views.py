@@ -1,6 +1,7 @@
 """Pages: public registration, the registrant's own page (through the signed link in every
 email), the organiser's view, attendance and certificates."""
 
+import functools
 import json
 import secrets
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from amity.core import ratelimit
@@ -27,6 +29,7 @@ from amity.registrations.attendance_import import attendance_import
 from amity.registrations.forms import (
     AnnouncementForm,
     AttendanceReportForm,
+    PrivacyNoticeForm,
     QuestionForm,
     RegistrationForm,
     RegistrationSettingsForm,
@@ -67,22 +70,34 @@ def _person_fields(user) -> dict | None:
 def register(request, pk: int):
     activity, settings_row = permissions.get_activity_to_register_for(request.user, pk)
     questions = selectors.questions_of(activity)
+    abroad = selectors.partners_abroad(activity)
+    notice = services.privacy_notice_current()
     one_click = _person_fields(request.user) if not questions else None
     existing = selectors.registration_of(activity, request.user) if one_click else None
     remembered = request.COOKIES.get("amity_tz", "")
     form = RegistrationForm(
         request.POST or None,
         questions=questions,
-        initial={"time_zone": remembered if valid_zone(remembered) else ""},
+        partners_abroad=abroad,
+        notice=notice,
+        initial={
+            "time_zone": remembered if valid_zone(remembered) else "",
+            "notice_version": notice.version,
+        },
     )
     if request.method == "POST":
         if not ratelimit.allow(request, "register", _rate()):
             return _too_many(request)
         if request.POST.get("one_click") and one_click:
-            fields = {**one_click, "language": request.LANGUAGE_CODE}
+            fields = {**one_click, "language": request.LANGUAGE_CODE, "notice": notice}
             browser_zone = request.POST.get("time_zone", "")
             if fields["time_zone"] == "UTC" and valid_zone(browser_zone):
                 fields["time_zone"] = browser_zone
+            if abroad:
+                fields["transfer_consent"] = bool(request.POST.get("transfer_consent"))
+                fields["transfer_recipients"] = [
+                    {"name": p.name, "country": str(p.country.code or "")} for p in abroad
+                ]
             return _registered(request, activity, fields, key="", user=request.user)
         if form.is_valid():
             return _registered(
@@ -99,6 +114,9 @@ def register(request, pk: int):
             "activity": activity,
             "settings": settings_row,
             "form": form,
+            "notice": notice,
+            "notice_first_local": request.LANGUAGE_CODE == "zh-hans",
+            "partners_abroad": abroad,
             "submission": secrets.token_urlsafe(16),
             "one_click": one_click,
             "existing": existing,
@@ -126,6 +144,9 @@ def _too_many(request):
 
 
 def _registered(request, activity, fields, *, key: str, user):
+    """Answer a registration request. A signed-in person registering themselves goes to
+    their registration; every other request gets the same page whether the address was
+    new or known, so that nobody learns who registered (the email holds the link)."""
     try:
         outcome = services.registration_create(
             activity=activity, fields=fields, user=user, submission_key=key
@@ -137,25 +158,20 @@ def _registered(request, activity, fields, *, key: str, user):
             {"title": activity.display_title, "message": str(closed)},
             status=409,
         )
-    if not outcome.taken:
+    if outcome.yours:
         if outcome.created:
             messages.success(request, _registered_message(activity, outcome))
         return redirect(outcome.registration)
     return render(
         request,
         "registrations/message.html",
-        {
-            "title": activity.display_title,
-            "message": _(
-                "This email address is already registered. The confirmation email sent to it "
-                "holds the link to the registration."
-            ),
-        },
+        {"title": activity.display_title, "message": services.email_sent_message(fields["email"])},
     )
 
 
 def _registered_message(activity: Activity, outcome: services.RegistrationOutcome) -> str:
-    """What the registrant is told at once: registered, or on the waiting list and where."""
+    """What a signed-in registrant is told at once: registered, or on the waiting list
+    and where."""
     title = activity.display_title
     registration, position = outcome.registration, outcome.position
     if position is not None:
@@ -169,7 +185,38 @@ def _registered_message(activity: Activity, outcome: services.RegistrationOutcom
     ) % {"title": title, "email": registration.email}
 
 
+def _gone(request):
+    return render(
+        request,
+        "registrations/message.html",
+        {
+            "title": _("This registration's data has been erased"),
+            "message": _(
+                "The personal data of this registration has been erased (on request, or "
+                "because the period for keeping it has ended), so this link no longer "
+                "shows or changes anything."
+            ),
+        },
+        status=410,
+    )
+
+
+def _by_link(view):
+    """A page or download reached with a registration's signed link: answers 410 with a
+    plain page once the registration's data is erased or due to be."""
+
+    @functools.wraps(view)
+    def wrapper(request, token: str, *args, **kwargs):
+        try:
+            return view(request, token, *args, **kwargs)
+        except permissions.RegistrationGone:
+            return _gone(request)
+
+    return wrapper
+
+
 @require_safe
+@_by_link
 def self_service(request, token: str):
     registration = permissions.get_registration_for_token(token)
     activity = registration.activity
@@ -194,6 +241,7 @@ def self_service(request, token: str):
 
 
 @require_safe
+@_by_link
 def self_service_calendar(request, token: str):
     registration = permissions.get_registration_for_token(token)
     response = HttpResponse(
@@ -206,6 +254,7 @@ def self_service_calendar(request, token: str):
 
 
 @require_POST
+@_by_link
 def self_service_cancel(request, token: str):
     registration = permissions.get_registration_for_token(token)
     if not request.POST.get("confirm"):
@@ -223,6 +272,7 @@ def self_service_cancel(request, token: str):
 
 
 @require_safe
+@_by_link
 def self_service_export(request, token: str):
     registration = permissions.get_registration_for_token(token)
     data = json.dumps(services.registration_export(registration), ensure_ascii=False, indent=2)
@@ -232,6 +282,7 @@ def self_service_export(request, token: str):
 
 
 @require_POST
+@_by_link
 def self_service_erase(request, token: str):
     registration = permissions.get_registration_for_token(token)
     if not request.POST.get("confirm"):
@@ -257,6 +308,7 @@ def self_service_erase(request, token: str):
 
 
 @require_safe
+@_by_link
 def self_service_certificate(request, token: str):
     registration = permissions.get_registration_for_token(token)
     certificate = get_object_or_404(Certificate, registration=registration)
@@ -311,8 +363,17 @@ def registrants(request, pk: int):
             "statuses": RegistrationStatus.choices,
             "country_choices": selectors.country_choices(activity),
             "profession_choices": Profession.choices,
+            "consent_choices": CONSENT_CHOICES,
+            "partners_abroad": selectors.partners_abroad(activity),
         },
     )
+
+
+CONSENT_CHOICES = [
+    ("yes", gettext_lazy("Gave it")),
+    ("no", gettext_lazy("Refused it")),
+    ("unasked", gettext_lazy("Not asked")),
+]
 
 
 @login_required
@@ -321,18 +382,24 @@ def export(request, pk: int, fmt: str):
     activity = permissions.get_activity_to_manage(request.user, pk)
     filters = selectors.RegistrantFilters.from_dict(request.GET)
     qs = selectors.registrants(activity, filters)
+    # For the partner abroad: only who consented to their data going abroad.
+    for_partner = request.GET.get("for") == "partner"
+    if for_partner:
+        qs = selectors.for_partner_abroad(qs)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    base = f"registrants-{activity.pk}{'-for-partner' if for_partner else ''}-{stamp}"
     if fmt == "csv":
         response = HttpResponse(
-            exports.as_csv(activity, qs), content_type="text/csv; charset=utf-8"
+            exports.as_csv(activity, qs, for_partner=for_partner),
+            content_type="text/csv; charset=utf-8",
         )
-        name = f"registrants-{activity.pk}-{stamp}.csv"
+        name = f"{base}.csv"
     elif fmt == "xlsx":
         response = HttpResponse(
-            exports.as_xlsx(activity, qs),
+            exports.as_xlsx(activity, qs, for_partner=for_partner),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        name = f"registrants-{activity.pk}-{stamp}.xlsx"
+        name = f"{base}.xlsx"
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -503,3 +570,41 @@ def issue_certificates(request, pk: int):
         _("Certificates are being issued; their holders are emailed when each is ready."),
     )
     return redirect("registrations:attendance", pk=activity.pk)
+
+
+# ----- the privacy notice -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy_notices(request):
+    """The privacy notice's versions, and publishing a new one (office staff)."""
+    permissions.require_office_staff(request.user)
+    current = services.privacy_notice_current()
+    form = PrivacyNoticeForm(
+        request.POST or None,
+        initial={"text": current.text, "text_local": current.text_local},
+    )
+    if request.method == "POST" and form.is_valid():
+        notice = services.privacy_notice_publish(
+            text=form.cleaned_data["text"],
+            text_local=form.cleaned_data["text_local"],
+            effective_at=form.cleaned_data["effective_at"],
+            user=request.user,
+        )
+        messages.success(
+            request,
+            _("Version %(version)s of the privacy notice is published.")
+            % {"version": notice.version},
+        )
+        return redirect("registrations:privacy_notices")
+    return render(
+        request,
+        "registrations/privacy_notices.html",
+        {
+            "form": form,
+            "current": current,
+            "notices": selectors.privacy_notices(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )

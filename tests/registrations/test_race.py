@@ -46,7 +46,7 @@ def test_thirty_people_racing_for_the_last_five_places(webinar, settings):
 
     codes = _burst(webinar, range(30))
 
-    assert codes == [302] * 30
+    assert codes == [200] * 30  # each told alike that an email is on its way
     racers = Registration.objects.exclude(email__startswith="early")
     assert racers.filter(status="confirmed").count() == 5
     assert racers.filter(status="waiting").count() == 25
@@ -63,5 +63,5 @@ def test_the_same_person_submitting_from_many_tabs_at_once_is_stored_once(webina
 
     codes = _burst(webinar, [7] * 12)
 
-    assert sorted(set(codes)) == [200, 302]
+    assert set(codes) == {200}
     assert Registration.objects.count() == 1
