@@ -342,11 +342,11 @@ QUERIES = {
     "letters": 6,
     "letter templates": 4,
     "recipient lists": 5,
-    "documents": 7,
+    "documents": 8,  # 7, and whether the partner takes part in a study (the navigation)
     "download log": 6,
     "API tokens": 4,
-    "partner page": 14,  # 12, and aid's panel and timeline reading its requests
-    "registrants": 14,
+    "partner page": 16,  # 12, and aid's and research's panels and timelines
+    "registrants": 15,  # 14, and the partners abroad (the export for them, issue #12)
     "attendance": 14,
     "aid overview": 12,
     "aid items": 4,
@@ -354,9 +354,9 @@ QUERIES = {
     "aid ledger": 6,
     "aid pledges": 5,
     "aid requests": 6,
-    "aid requests, partner's portal": 5,
+    "aid requests, partner's portal": 6,  # 5, and the research navigation
     "aid shipments": 5,
-    "aid shipments, partner's portal": 5,
+    "aid shipments, partner's portal": 6,  # 5, and the research navigation
 }
 
 

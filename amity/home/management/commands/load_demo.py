@@ -8,6 +8,7 @@ from amity.learning.demo import load_demo_courses
 from amity.plans.demo import load_demo_plans
 from amity.registrations.demo import load_demo_registrations
 from amity.relations.demo import load_demo_relations
+from amity.research.demo import load as load_demo_research
 from amity.sharing.demo import load_demo_sharing
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         counts["new shared documents"] = load_demo_sharing()
         counts["new letters and agreements"] = load_demo_relations()
         counts["new aid records"] = load_demo_aid()
+        counts["new research records"] = load_demo_research()
         if options["verbosity"]:
             summary = ", ".join(f"{count} {name}" for name, count in counts.items())
             self.stdout.write(self.style.SUCCESS(f"Demo scenario loaded: {summary}."))

@@ -1,0 +1,1 @@
+"""The research pages, by area: studies, sites, publications."""
