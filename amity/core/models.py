@@ -83,3 +83,20 @@ class TaskLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} on {self.claimed_by}"
+
+
+class ExpiryReminder(models.Model):
+    """That a reminder of something's expiry was sent: once per thing, expiry date and
+    offset (days before); a new expiry date starts afresh. Each app adds the foreign key
+    to what expires and the constraint that makes the reminder once."""
+
+    expires_on = models.DateField()
+    days_before = models.PositiveIntegerField()
+    email = models.ForeignKey(
+        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]

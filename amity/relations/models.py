@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from amity.core.models import OutboundEmail
+from amity.core.models import ExpiryReminder, OutboundEmail
 from amity.directory.models import Institution, InstitutionKind, PartnershipStatus, Person
 from amity.relations import placeholders
 
@@ -207,22 +207,15 @@ class Agreement(AttachedFile):
             raise ValidationError(errors)
 
 
-class AgreementReminder(models.Model):
+class AgreementReminder(ExpiryReminder):
     """That office staff were reminded of an agreement's expiry: once per agreement,
     expiry date and offset (days before). A new expiry date starts afresh."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reminders")
-    expires_on = models.DateField()
-    days_before = models.PositiveIntegerField()
-    email = models.ForeignKey(
-        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
+    class Meta(ExpiryReminder.Meta):
         verbose_name = _("expiry reminder")
         verbose_name_plural = _("expiry reminders")
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["agreement", "expires_on", "days_before"],

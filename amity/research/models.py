@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from amity.core.bilingual import BilingualTitle, in_reader_language
-from amity.core.models import OutboundEmail
+from amity.core.models import ExpiryReminder
 from amity.directory.models import Institution, Person
 from amity.events.models import Activity
 from amity.relations.models import Agreement, AgreementKind
@@ -449,22 +449,15 @@ class EthicsApproval(models.Model):
             raise ValidationError({"expires_on": _("An approval must expire after it was given.")})
 
 
-class ApprovalReminder(models.Model):
+class ApprovalReminder(ExpiryReminder):
     """That a site's approval was reminded of before it expires: once per approval,
     expiry date and offset (days before). A new expiry date starts afresh."""
 
     approval = models.ForeignKey(EthicsApproval, on_delete=models.CASCADE, related_name="reminders")
-    expires_on = models.DateField()
-    days_before = models.PositiveIntegerField()
-    email = models.ForeignKey(
-        OutboundEmail, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    class Meta:
+    class Meta(ExpiryReminder.Meta):
         verbose_name = _("approval reminder")
         verbose_name_plural = _("approval reminders")
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["approval", "expires_on", "days_before"],
