@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "amity.relations",
     "amity.aid",
     "amity.research",
+    "amity.reports",
     "amity.api",
     "amity.home",
     "django.contrib.admin",

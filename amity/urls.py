@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("amity.relations.urls")),
     path("aid/", include("amity.aid.urls")),
     path("research/", include("amity.research.urls")),
+    path("reports/", include("amity.reports.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, the 500 page):

@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"directory"},
     {"events", "learning", "sharing"},
     {"plans", "scheduling", "registrations", "relations"},
-    {"aid", "research"},
+    {"aid", "research", "reports"},
     {"api", "home"},
 ]
 PROJECT_MODULES = {"settings", "urls", "wsgi", "cli", "__main__"}

@@ -14,6 +14,7 @@ from amity.directory.api import router as directory_router
 from amity.directory.schemas import PersonOut
 from amity.events.api import router as events_router
 from amity.registrations.api import router as registrations_router
+from amity.reports.api import router as reports_router
 from amity.relations.api import router as relations_router
 from amity.research.api import router as research_router
 from amity.scheduling.api import router as scheduling_router
@@ -36,6 +37,7 @@ api.add_router("/", sharing_router)
 api.add_router("/", relations_router)
 api.add_router("/", aid_router)
 api.add_router("/", research_router)
+api.add_router("/", reports_router)
 
 
 @api.exception_handler(PermissionDenied)
