@@ -68,6 +68,9 @@ def cmd_worker(ns: argparse.Namespace) -> int:
     # The journal exists before the first task is taken: should this worker die, the next
     # one on this machine finds it, with what the mail server accepted.
     worker_journal.open_or_log()
+    # Its heartbeat too: should it die before its first renewal, a worker on any machine
+    # knows it lived, and takes back what it held once it has been silent for a lease.
+    renew_leases()
     recover()
     # A sign of life three times a lease, also in batch mode, where one long task must not
     # be taken for dead.

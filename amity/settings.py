@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from amity.core.storage import storage_from_url
+
 BASE_DIR = Path(__file__).resolve().parent
 
 
@@ -185,8 +187,8 @@ TIME_ZONE = os.environ.get("AMITY_TIME_ZONE", "Asia/Shanghai")
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("AMITY_STATIC_ROOT", DATA_DIR / "static"))
+# Uploads and drawn certificates: STORAGES["default"] is set below from AMITY_STORAGE_URL.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -198,6 +200,18 @@ STORAGES = {
 # Uploads live outside the web root: there is no MEDIA_URL; they are served only by views
 # that check permission first.
 MEDIA_ROOT = Path(os.environ.get("AMITY_MEDIA_ROOT", DATA_DIR / "media"))
+
+
+# Downloads from S3 storage as short-lived signed links (seconds; 0, the default: every
+# download streams through Amity, with its headers).
+AMITY_STORAGE_SIGNED_LINKS = int(os.environ.get("AMITY_STORAGE_SIGNED_LINKS", "0"))
+# Where uploads live: a folder every machine mounts, or S3-compatible object storage
+# (AMITY_STORAGE_URL, see amity.core.storage.storage_from_url and the README).
+STORAGES["default"], MEDIA_ROOT = storage_from_url(
+    os.environ.get("AMITY_STORAGE_URL", ""),
+    media_root=MEDIA_ROOT,
+    signed_link_seconds=AMITY_STORAGE_SIGNED_LINKS,
+)
 AMITY_MAX_UPLOAD_MB = int(os.environ.get("AMITY_MAX_UPLOAD_MB", "50"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Where `amity manage backup` writes its archives unless told (--output): best another disk.
@@ -362,6 +376,17 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 2000},
         }
     }
+
+# A monitoring system reads /health/ with "Authorization: Bearer <token>" (amity.core.health).
+AMITY_HEALTH_TOKEN = os.environ.get("AMITY_HEALTH_TOKEN", "")
+
+# Where the public forms' rate limit counts (amity.core.ratelimit): in one place every
+# server shares. "cache" when Redis is configured (or on SQLite: one machine, its cache
+# folder), else "database" (a counter row per address and minute in PostgreSQL).
+AMITY_RATE_LIMIT_STORE = os.environ.get(
+    "AMITY_RATE_LIMIT_STORE",
+    "cache" if redis_url or DATABASES["default"]["ENGINE"].endswith("sqlite3") else "database",
+)
 
 # One backend: the lockout check (django-axes), then the password, then Amity's roles.
 AUTHENTICATION_BACKENDS = ["amity.accounts.backends.LoginBackend"]

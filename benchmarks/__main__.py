@@ -12,6 +12,7 @@ from benchmarks import feed, planner
 BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "feed": feed.main,
     "planner": planner.run,
+    "planner-rotation": lambda argv: planner.run(["--figure", "1", "2", "3", "4", *argv]),
     "search": lambda argv: __import__("benchmarks.search").search.main(argv),
     "registrations": lambda argv: __import__("benchmarks.registrations").registrations.main(argv),
     "certificates": lambda argv: __import__("benchmarks.certificates").certificates.main(argv),
@@ -20,6 +21,9 @@ BENCHMARKS: dict[str, Callable[[list[str]], int]] = {
     "backup": lambda argv: __import__("benchmarks.backup").backup.main(argv),
     "research": lambda argv: __import__("benchmarks.research").research.main(argv),
     "lockout": lambda argv: __import__("benchmarks.lockout").lockout.main(argv),
+    "reports": lambda argv: __import__("benchmarks.reports").reports.main(argv),
+    "audiences": lambda argv: __import__("benchmarks.audiences").audiences.main(argv),
+    "machines": lambda argv: __import__("benchmarks.machines").machines.main(argv),
 }
 
 

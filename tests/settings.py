@@ -21,6 +21,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The rate limit's tests choose its store each (tests/core/test_ratelimit*.py).
+AMITY_RATE_LIMIT_STORE = "cache"
 
 # A real file, not SQLite's shared in-memory database: the registration race tests need
 # separate connections that lock the way production does (WAL, IMMEDIATE transactions).

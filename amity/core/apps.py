@@ -9,4 +9,5 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Declares this app's background tasks by name (amity.core.background).
-        from amity.core import tasks  # noqa: F401
+        # And the health report's system checks (`amity manage check --deploy`).
+        from amity.core import health, tasks  # noqa: F401

@@ -16,9 +16,16 @@ worker running it dies.
   ``recover_tasks`` queues again every task whose worker is known to be gone (same
   machine) or whose lease has ended (any machine). Every task is safe to run twice.
 - A worker killed after taking a task from the queue and before writing its lease leaves
-  the task "running" in the task table with no lease: ``recover_orphaned_tasks`` queues
-  it again when the worker is known to be gone from this machine (its journal, see
-  ``amity.core.worker_journal``, is still there to say it lived).
+  the task "running" in the task table with no lease. Every worker writes a heartbeat
+  (``WorkerHeartbeat``, by the database's clock) when it starts and with every renewal;
+  one silent for longer than a lease is dead, whatever machine it ran on, and
+  ``recover_silent_workers`` (any worker, on any machine) queues again what it had taken
+  without a lease. A worker known to be gone from this machine (its journal, see
+  ``amity.core.worker_journal``) is taken back at once by ``recover_orphaned_tasks``.
+  Whoever marks the dead worker recovered does it: once.
+- Leases and heartbeats are stamped and compared by the database's clock
+  (``amity.core.clock``): a machine whose clock is off neither loses its tasks early nor
+  keeps a dead worker's long.
 
 The task framework is django-tasks (the backport of Django 6's ``django.tasks``); Amity
 never writes its tables, only calls its public API (and reads the running tasks).
@@ -35,8 +42,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task as django_task
+
+from amity.core.clock import database_now
 
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
 
@@ -93,7 +101,7 @@ def background_task(name: str, **options):
                 task_name=name,
                 arguments=kwargs,
                 claimed_by=worker_id(),
-                lease_until=timezone.now() + lease_length(),
+                lease_until=database_now() + lease_length(),
             )
             # The lease goes when the task ends, by a result or an error; not when the
             # worker is being stopped mid-task (SystemExit): the task is then taken back.
@@ -125,12 +133,42 @@ def enqueue_task(name: str, *, run_after: datetime | None = None, **kwargs) -> N
 
 
 def renew_leases() -> int:
-    """Extend the leases of the tasks this process is running (the worker's heartbeat)."""
-    from amity.core.models import TaskLease
+    """Extend the leases of the tasks this process is running, and write the worker's
+    heartbeat (both by the database's clock, which every machine shares). The worker calls
+    it when it starts, before taking any task, and every third of a lease."""
+    from amity.core.models import TaskLease, WorkerHeartbeat
 
-    return TaskLease.objects.filter(claimed_by=worker_id()).update(
-        lease_until=timezone.now() + lease_length()
+    now = database_now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker=worker_id(),
+        defaults={"seen_at": now, "host": socket.gethostname()[:64]},
+        create_defaults={"seen_at": now, "started_at": now, "host": socket.gethostname()[:64]},
     )
+    return TaskLease.objects.filter(claimed_by=worker_id()).update(lease_until=now + lease_length())
+
+
+def recover_silent_workers() -> int:
+    """Take back the work of every worker silent for longer than a lease, on any machine,
+    or known to be gone from this one: the tasks it had taken from the queue and held no
+    lease for (``recover_orphaned_tasks``; its leased tasks come back through
+    ``recover_tasks`` once their leases end). Whoever marks the worker recovered does it,
+    so each is taken back once. Returns how many tasks were queued again."""
+    from amity.core.models import WorkerHeartbeat
+
+    now = database_now()
+    recovered = 0
+    alive = WorkerHeartbeat.objects.filter(recovered_at__isnull=True)
+    for beat in alive.exclude(worker=worker_id()):
+        if not (beat.seen_at < now - lease_length() or dead_here(beat.worker)):
+            continue
+        with transaction.atomic():
+            marked = WorkerHeartbeat.objects.filter(
+                pk=beat.pk, seen_at=beat.seen_at, recovered_at__isnull=True
+            ).update(recovered_at=now)
+            if marked:
+                recovered += _requeue_orphans({beat.worker})
+    WorkerHeartbeat.objects.filter(recovered_at__lt=now - timedelta(days=1)).delete()
+    return recovered
 
 
 def recover_orphaned_tasks(dead_workers: set[str]) -> int:
@@ -138,6 +176,26 @@ def recover_orphaned_tasks(dead_workers: set[str]) -> int:
     from the queue and held no lease for: it died between the two, or between the end of
     the task and its result. The caller forgets the dead workers afterwards (it removes
     their journals), so each such task is queued again once. Returns how many."""
+    if not dead_workers or not tasks_live_in_database():
+        return 0
+    from amity.core.models import WorkerHeartbeat
+
+    # A worker with a heartbeat row is taken back by whoever marks it recovered (here, or
+    # ``recover_silent_workers`` on any machine): once.
+    beating = set(
+        WorkerHeartbeat.objects.filter(worker__in=dead_workers).values_list("worker", flat=True)
+    )
+    marked = {
+        worker
+        for worker in beating
+        if WorkerHeartbeat.objects.filter(worker=worker, recovered_at__isnull=True).update(
+            recovered_at=database_now()
+        )
+    }
+    return _requeue_orphans((set(dead_workers) - beating) | marked)
+
+
+def _requeue_orphans(dead_workers: set[str]) -> int:
     if not dead_workers or not tasks_live_in_database():
         return 0
     from django_tasks_db.models import DBTaskResult
@@ -169,7 +227,7 @@ def recover_tasks() -> int:
     its lease on any machine. Returns how many."""
     from amity.core.models import TaskLease
 
-    now = timezone.now()
+    now = database_now()
     recovered = 0
     for lease in TaskLease.objects.all():
         if lease.task_name not in _TASKS:

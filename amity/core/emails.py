@@ -43,9 +43,11 @@ from amity.core.background import (
     enqueue_task,
     lease_length,
     recover_orphaned_tasks,
+    recover_silent_workers,
     recover_tasks,
     worker_id,
 )
+from amity.core.clock import database_now
 from amity.core.models import OutboundAttachment, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,7 @@ def _claimable(now) -> Q:
 
 
 def _claim(email_id: int) -> OutboundEmail | None:
-    now = timezone.now()
+    now = database_now()
     with transaction.atomic():
         email = OutboundEmail.objects.select_for_update().filter(_claimable(now), pk=email_id)
         email = email.first()
@@ -288,12 +290,15 @@ def recover_interrupted() -> dict[str, int]:
     (with a task of their own); tasks whose worker is gone are queued again
     (``amity.core.background.recover_tasks``); and the dead workers' journals, now
     recorded, are removed. Safe to run at any time (every task is safe to run twice);
-    ``amity worker`` runs it on start and every lease period. Returns counts for the log."""
-    now = timezone.now()
+    ``amity worker`` runs it on start and every lease period. Returns counts for the log.
+    Leases are compared with the database's clock, which every machine shares."""
+    now = database_now()
     journals = worker_journal.read_all()
     accepted = record_accepted(journals)
     dead = [journal for journal in journals if journal.dead]
     orphans = recover_orphaned_tasks({journal.worker for journal in dead})
+    # Workers silent past a lease, on any machine: what they had taken without a lease.
+    orphans += recover_silent_workers()
     emails = 0
     for email in OutboundEmail.objects.filter(status=OutboundEmail.Status.SENDING):
         if dead_here(email.claimed_by) or (email.claimed_until and email.claimed_until < now):

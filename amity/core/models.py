@@ -85,6 +85,40 @@ class TaskLease(models.Model):
         return f"{self.task_name} on {self.claimed_by}"
 
 
+class SharedCounter(models.Model):
+    """A number every server and worker shares, bumped in one atomic statement
+    (``amity.core.clock.counter_bump``): the feeds' version, and the rate limit's count
+    per address and minute when no Redis is configured. A row with ``expires_at`` is
+    removed some time after it."""
+
+    key = models.CharField(max_length=200, unique=True)
+    value = models.BigIntegerField(default=0)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="core_counter_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A background worker's last sign of life, by the database's clock: written when it
+    starts and with every renewal of its leases. A worker silent for longer than a lease
+    is dead, whatever machine it ran on: any other worker then takes back what it held.
+    The row stays a day after that, for the health report."""
+
+    worker = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+    # When another worker found it dead and took back its work (once: whoever sets it).
+    recovered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ExpiryReminder(models.Model):
     """That a reminder of something's expiry was sent: once per thing, expiry date and
     offset (days before); a new expiry date starts afresh. Each app adds the foreign key

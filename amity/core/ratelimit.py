@@ -1,7 +1,16 @@
-"""A per-address rate limit for public forms, shared between processes: kept in the cache,
-or — when the cache is the file cache — in counter files beside it. The count is exact on
-every cache Amity configures: N attempts at once against a limit of L let exactly
-min(N, L) through.
+"""A per-address rate limit for public forms, shared between processes and machines: one
+count per address and minute that every server adds to. The count is exact on every store
+Amity configures: N attempts at once against a limit of L let exactly min(N, L) through.
+
+``AMITY_RATE_LIMIT_STORE`` says where it counts:
+
+- ``database`` (the default on PostgreSQL without Redis): a ``SharedCounter`` row per
+  address and minute, bumped by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING``
+  (``amity.core.clock.counter_bump``), atomic between every server. Rows of past minutes
+  are removed by the first attempt of each minute, one in a hundred.
+- ``cache``: the cache, or — when the cache is the file cache — counter files beside it.
+  A file cache belongs to one machine: use it with SQLite (one machine) or give several
+  machines Redis (``AMITY_REDIS_URL``).
 
 - File cache (the default): counter files, below.
 - Redis (``AMITY_REDIS_URL``), and the local-memory cache the tests use: ``add`` then
@@ -25,12 +34,16 @@ writable, the count falls back to the cache rather than refusing everyone."""
 import hashlib
 import logging
 import os
+import random
 import shutil
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+
+from amity.core.clock import counter_bump, counters_expire, database_now
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +73,10 @@ def allow(request, scope: str, per_minute: int) -> bool:
         return True
     window = int(time.time() // 60)
     key = f"{scope}:{client_address(request)}"
+    if settings.AMITY_RATE_LIMIT_STORE == "database":
+        # The minute by the database's clock, the same for every server.
+        window = int(database_now().timestamp() // 60)
+        return _count_in_database(key, window) <= per_minute
     config = settings.CACHES["default"]
     if config["BACKEND"] == FILE_CACHE:
         try:
@@ -69,6 +86,16 @@ def allow(request, scope: str, per_minute: int) -> bool:
     if config["BACKEND"] in ATOMIC_INCR:
         return _count_in_cache(key, window) <= per_minute
     return _count_in_slots(key, window, per_minute) <= per_minute
+
+
+def _count_in_database(key: str, window: int) -> int:
+    """The attempt's number in this minute, counted in the database every server shares."""
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    expires = datetime.fromtimestamp((window + 2) * 60, tz=UTC)
+    count = counter_bump(f"rate:{window}:{digest}", expires_at=expires)
+    if count == 1 and random.random() < 0.01:
+        counters_expire()
+    return count
 
 
 def _count_in_slots(key: str, window: int, limit: int) -> int:

@@ -21,8 +21,12 @@ by every worker when it starts and every lease period) removes that worker's fil
 recording its lines in the database; a live worker empties its own file from time to time
 once every line in it is recorded.
 
-The journal folder belongs to one machine. A worker on another machine cannot read it;
-see ``amity.core.emails`` for what that leaves open.
+A journal's worker is dead when it was a process of this machine that is gone, or when
+another worker found it silent past a lease (its ``WorkerHeartbeat`` marked recovered,
+any machine). The journal folder is usually one machine's: a worker elsewhere cannot read
+it (see ``amity.core.emails`` for what that leaves open). Workers that share the folder
+(``AMITY_EMAIL_JOURNAL_DIR`` on a mount every machine has, each file its own) read one
+another's journals, and that gap is closed between them too.
 """
 
 from __future__ import annotations
@@ -186,6 +190,7 @@ def read_all() -> list[Journal]:
         paths = sorted(folder().glob(f"*{SUFFIX}"))
     except OSError:
         return []
+    recovered = _recovered_workers() if paths else set()
     for path in paths:
         try:
             data = path.read_bytes().decode("utf-8", "replace")
@@ -207,8 +212,25 @@ def read_all() -> list[Journal]:
                 continue
             per_email.setdefault(int(email_id), []).append(line)
         worker = lines[0][len(HEADER) :]
-        journals.append(Journal(path=path, worker=worker, dead=dead_here(worker), lines=per_email))
+        dead = dead_here(worker) or worker in recovered
+        journals.append(Journal(path=path, worker=worker, dead=dead, lines=per_email))
     return journals
+
+
+def _recovered_workers() -> set[str]:
+    """Workers another worker found silent past a lease and took back (``WorkerHeartbeat``):
+    dead, whatever machine they ran on. Their journals are read only where the folder is
+    shared between machines."""
+    from django.db import DatabaseError
+
+    from amity.core.models import WorkerHeartbeat
+
+    try:
+        recovered = WorkerHeartbeat.objects.filter(recovered_at__isnull=False)
+        return set(recovered.values_list("worker", flat=True))
+    except DatabaseError:
+        logger.exception("The workers' heartbeats cannot be read")
+        return set()
 
 
 def remove(journal: Journal) -> None:

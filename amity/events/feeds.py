@@ -39,10 +39,11 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
-from django.db.models import Count, F, Field, Func, Max, Q, QuerySet
+from django.db.models import Count, F, Field, Func, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from amity.core.clock import counter_bump, counter_value
 from amity.events import timing
 from amity.events.models import (
     Activity,
@@ -70,6 +71,15 @@ class ActivityRow(NamedTuple):
     dial_in: str
     sequence: int
     updated_at: datetime
+
+
+class Join(NamedTuple):
+    """A join link to write in place of the activity's own (a registrant's room or
+    livestream): the platform's name, the link, the details (meeting ID, passcode)."""
+
+    platform: str
+    url: str
+    details: str = ""
 
 
 class SeriesRow(NamedTuple):
@@ -170,7 +180,8 @@ def _session_rows(values: Iterable[tuple], versions: list | None = None) -> list
 
 class _Version(NamedTuple):
     """What a session's cached text is keyed by: every change moves ``updated_at`` (and
-    the services move ``sequence``), as ``feed_version`` relies on too. ``updated_at`` is
+    the services move ``sequence``); read in one process, so its clock cannot hide a
+    change from the text it keeps (a change moves the value, forward or not). ``updated_at`` is
     as read by ``_Instant``, before parsing: it is only compared."""
 
     pk: int
@@ -409,7 +420,11 @@ class _Writer:
             url = self._url.replace(str(_URL_PK), str(activity.pk))
             parts = [activity.description.strip()] if activity.description.strip() else []
             if activity.video_url:
-                provider = self.providers.get(activity.video_provider) or "Video"
+                provider = (
+                    self.providers.get(activity.video_provider)
+                    or activity.video_provider
+                    or "Video"
+                )
                 parts.append(f"{provider}: {activity.video_url}")
             if activity.dial_in.strip():
                 parts.append(activity.dial_in.strip())
@@ -725,26 +740,59 @@ def prepare_zones() -> list[str]:
     return zones
 
 
+FEEDS_COUNTER = "events:feeds"
+
+
+def feeds_changed(**_kwargs) -> None:
+    """Move every feed's version (a receiver of the saves and deletions of what feeds
+    show): a shared counter bumped in the change's own transaction, so the new version is
+    seen exactly when the change is, on every server, whatever its clock says."""
+    counter_bump(FEEDS_COUNTER)
+
+
+def watch_changes() -> None:
+    """Connect ``feeds_changed`` to every model a feed shows (called by the app's
+    ``ready``)."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from amity.events.models import Participation, SessionSpeaker
+
+    for model in (Activity, Series, Session, SessionSpeaker, Participation):
+        post_save.connect(feeds_changed, sender=model, dispatch_uid=f"feeds:{model.__name__}")
+        post_delete.connect(feeds_changed, sender=model, dispatch_uid=f"feeds-:{model.__name__}")
+    for field in Activity._meta.many_to_many:
+        m2m_changed.connect(
+            feeds_changed, sender=field.remote_field.through, dispatch_uid=f"feeds:{field.name}"
+        )
+
+
 def feed_version() -> str:
-    """Changes whenever anything a feed shows changes: every write to an activity, a series
-    or a session moves an ``updated_at``, and a deletion changes a count. Two aggregate
-    queries, cheap next to building a feed."""
-    activities = Activity.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
-    sessions = Session.objects.aggregate(latest=Max("updated_at"), count=Count("pk"))
-    series = Series.objects.aggregate(latest=Max("updated_at"))
-    parts = [activities["latest"], activities["count"], sessions["latest"], sessions["count"]]
-    parts.append(series["latest"])
+    """Changes whenever anything a feed shows changes, on every server at the same moment:
+    every save or deletion of an activity, series, session, speaker or participant, and
+    every ``update`` of the services (``amity.events.services._bump``), bumps the shared
+    counter (``feeds_changed``); sessions created in bulk change the sessions' count. Not a
+    time: a server whose clock is behind cannot write a change older than the version.
+    Cheap next to building a feed."""
+    activities = Activity.objects.count()
+    sessions = Session.objects.count()
+    parts = [activities, sessions, counter_value(FEEDS_COUNTER)]
     return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()[:16]
 
 
-def _feed_cache_key(key: str) -> tuple[str, str]:
-    """The ETag of the feed ``key`` as it is now, and its key in the cache. The language is
-    part of both: kinds are translated."""
+def _feed_cache_key(key: str) -> str:
+    """The key in the cache of the feed ``key`` as it is now. The language is part of it:
+    kinds are translated."""
     version = feed_version()
-    etag = hashlib.sha1(
+    digest = hashlib.sha1(
         f"{key}|{version}|{get_language()}".encode(), usedforsecurity=False
     ).hexdigest()
-    return f'"{etag}"', f"amity:feed:{etag}"
+    return f"amity:feed:{digest}"
+
+
+def body_etag(body: bytes) -> str:
+    """The ETag of what is served: a hash of the body itself, so that two servers, or a
+    cache that missed a change, never call an old body and a new one the same."""
+    return '"' + hashlib.sha1(body, usedforsecurity=False).hexdigest() + '"'
 
 
 def cached_calendar(key: str, build) -> tuple[bytes, str]:
@@ -761,12 +809,12 @@ def calendar_to_send(key: str, build) -> tuple[bytes, str, Callable[[], None] | 
     which puts it in the cache, to be called once the response is sent. Keeping it costs
     about as much as a tenth of the build (the file cache pickles and compresses it), and
     the reader need not wait for that."""
-    etag, cache_key = _feed_cache_key(key)
+    cache_key = _feed_cache_key(key)
     body = cache.get(cache_key)
     if body is not None:
-        return body, etag, None
+        return body, body_etag(body), None
     body = build()
-    return body, etag, lambda: cache.set(cache_key, body, timeout=FEED_CACHE_SECONDS)
+    return body, body_etag(body), lambda: cache.set(cache_key, body, timeout=FEED_CACHE_SECONDS)
 
 
 def sessions_for_feed(activities) -> QuerySet:
@@ -777,7 +825,7 @@ def sessions_for_feed(activities) -> QuerySet:
     )
 
 
-def _calendar(header: list[str], data: _FeedData, base_url: str) -> bytes:
+def _calendar(header: list[str], data: _FeedData, base_url: str, join: Join | None = None) -> bytes:
     """The VCALENDAR: the header's properties, the VTIMEZONEs the events need, the events.
     Each event's text comes from the cache while its version is unchanged; only the others
     are read in full and written."""
@@ -786,13 +834,13 @@ def _calendar(header: list[str], data: _FeedData, base_url: str) -> bytes:
     by_series: dict[int, list[_Version]] = defaultdict(list)
     for v in data.versions:
         if v.series_id is None:
-            activity = data.activity_versions[v.activity_id]
+            activity = (*data.activity_versions[v.activity_id], join)
             keys.append(("session", v.pk, v.updated_at, v.sequence, activity, base_url, language))
         else:
             by_series[v.series_id].append(v)
     for series_id, occurrences in by_series.items():
         occurrence_versions = tuple((o.pk, o.updated_at, o.sequence) for o in occurrences)
-        activity = data.activity_versions[occurrences[0].activity_id]
+        activity = (*data.activity_versions[occurrences[0].activity_id], join)
         series = data.series_versions[series_id]
         keys.append(
             ("series", series_id, series, activity, occurrence_versions, base_url, language)
@@ -804,7 +852,15 @@ def _calendar(header: list[str], data: _FeedData, base_url: str) -> bytes:
             {key[1] for key in missing if key[0] == "session"},
             {key[1] for key in missing if key[0] == "series"},
         )
-        writer = _Writer(base_url, rows.activities)
+        activities = rows.activities
+        if join is not None:
+            activities = {
+                pk: row._replace(
+                    video_provider=join.platform, video_url=join.url, dial_in=join.details
+                )
+                for pk, row in activities.items()
+            }
+        writer = _Writer(base_url, activities)
         written = {}
         for key in missing:
             spans: list[Span] = []
@@ -826,11 +882,17 @@ def _calendar(header: list[str], data: _FeedData, base_url: str) -> bytes:
 
 
 def build_calendar(
-    *, name: str, sessions: Iterable[Session], base_url: str, description: str = ""
+    *,
+    name: str,
+    sessions: Iterable[Session],
+    base_url: str,
+    description: str = "",
+    join: Join | None = None,
 ) -> bytes:
     """A VCALENDAR of the given sessions: single sessions as themselves, occurrences of a
     series folded back into the series' RRULE with its exceptions. ``sessions`` is best a
-    QuerySet (read as plain rows)."""
+    QuerySet (read as plain rows). ``join`` puts one person's own join link in place of
+    the activity's (their room or livestream)."""
     header = [
         f"PRODID:{PRODID}",
         "VERSION:2.0",
@@ -842,7 +904,7 @@ def build_calendar(
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",
     ]
-    return _calendar(header, _FeedData.load(sessions), base_url)
+    return _calendar(header, _FeedData.load(sessions), base_url, join)
 
 
 def build_session_calendar(*, session: Session, base_url: str) -> bytes:

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from amity.accounts.models import User
-from amity.core import uploads
+from amity.core import storage, uploads
 from amity.core.services import save_validated
 from amity.directory.models import Department, Institution, Language, Person
-from amity.events import timing
+from amity.events import feeds, timing
 from amity.events.models import (
     Activity,
     Attendance,
@@ -41,6 +41,7 @@ from amity.events.signals import SessionChange, sessions_changed
 
 def _bump(model: type[Activity] | type[Session], pk: int) -> None:
     model.objects.filter(pk=pk).update(sequence=F("sequence") + 1, updated_at=timezone.now())
+    feeds.feeds_changed()  # an update sends no post_save: the feeds' version moves here
 
 
 def _announce(change: SessionChange, sessions: list[Session]) -> None:
@@ -407,7 +408,7 @@ def session_details_update(
     return session
 
 
-@transaction.atomic
+@storage.atomic()
 def material_add(
     *,
     activity: Activity,
@@ -419,25 +420,29 @@ def material_add(
     """A link or an uploaded file for an activity (or one of its sessions). A file is kept
     only when its content is a type Amity accepts and matches its name (the check shared
     documents use, ``core.uploads.check_upload``); otherwise ValidationError on "file" and
-    nothing is written. Files are kept under MEDIA_ROOT, outside the web root, and served
-    only through a permission check."""
+    nothing is written. Files are kept in the storage every server shares
+    (``core.storage``), never served by the web server, only through a permission check;
+    a file written for a material that then fails to save is deleted again."""
     if file:
         try:
             file.name = uploads.check_upload(file).name
         except ValidationError as error:
             raise ValidationError({"file": error.messages}) from error
-    return save_validated(
-        Material(activity=activity, session=session),
-        {"title": title, "url": url, "file": file or ""},
-    )
+    material = Material(activity=activity, session=session, title=title, url=url)
+    material.file = file or ""
+    material.full_clean()
+    if file:
+        storage.save_field(material.file, file.name, file)
+    material.save()
+    return material
 
 
 @transaction.atomic
 def material_remove(*, material: Material) -> None:
-    stored = material.file
+    """Remove a material; its file leaves the shared storage once the removal commits."""
+    name = material.file.name if material.file else ""
     material.delete()
-    if stored:
-        transaction.on_commit(lambda: stored.storage.delete(stored.name))
+    storage.delete_on_commit(name)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ permission check, and log the download with ``services.download_record``."""
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 
-from amity.core import downloads
+from amity.core import downloads, storage
 from amity.sharing.models import DocumentVersion
 
 
@@ -16,13 +16,12 @@ def response_for(version: DocumentVersion) -> HttpResponse:
     """Raises Http404 when the stored file is missing (nothing to log then)."""
     if version.is_link:
         return downloads.protect(HttpResponseRedirect(version.link))
+    if not version.file:
+        raise Http404
     try:
-        handle = version.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
+        # Streamed from the storage every server shares (or a signed link, core.storage).
+        return storage.download(
+            version.file.name, filename=download_name(version), content_type=version.content_type
+        )
+    except FileNotFoundError as error:
         raise Http404 from error
-    return downloads.attachment(
-        handle,
-        name=download_name(version),
-        content_type=version.content_type,
-        size=version.size,
-    )

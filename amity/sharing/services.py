@@ -5,7 +5,8 @@ What stays true:
 - every document has at least one version, and ``current_version`` is its highest;
 - a new version never replaces or removes an older one or its file;
 - a file is kept only after its size and real type were checked (``uploads``), under a
-  random name in MEDIA_ROOT/sharing/;
+  random name under sharing/ in the storage every server shares (``core.storage``), and
+  deleted again when the change that wrote it fails;
 - partners are named only when the scope is "chosen partners" (and then at least one);
 - the search index of a document is rebuilt whenever its description, topics or current
   version change.
@@ -19,7 +20,6 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from amity.accounts.models import User
-from amity.core import uploads
+from amity.core import storage, uploads
 from amity.core.services import save_validated
 from amity.directory.models import Institution
 from amity.sharing import extraction
@@ -97,13 +97,9 @@ def _store_version(
             sha256=checked.sha256,
             text=extraction.extract_text(upload, checked.content_type),
         )
-        version.file.save("upload", upload, save=False)
-    try:
-        save_validated(version, fields)
-    except Exception:
-        if version.file:
-            default_storage.delete(version.file.name)
-        raise
+        # Deleted again if the transaction fails (``storage.atomic`` around the service).
+        storage.save_field(version.file, "upload", upload)
+    save_validated(version, fields)
     return version
 
 
@@ -118,7 +114,7 @@ def _touch(
     Document.objects.filter(pk=document.pk).update(**changes)
 
 
-@transaction.atomic
+@storage.atomic()
 def document_create(
     *,
     fields: Mapping[str, Any],
@@ -188,7 +184,7 @@ def document_update(
     return document
 
 
-@transaction.atomic
+@storage.atomic()
 def version_add(
     *,
     document: Document,
