@@ -232,6 +232,10 @@ def _print_report(seed: dict, summary: dict) -> None:
 
 
 def run(argv: list[str]) -> int:
+    if "--figure" in argv:  # the second step's figures (issue #17)
+        from benchmarks import planner_rotation
+
+        return planner_rotation.run(argv)
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks planner", description=__doc__.splitlines()[0]
     )

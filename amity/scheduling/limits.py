@@ -1,7 +1,7 @@
 """What the planner accepts, in one place for the page and the API: the choices the form
 offers, and a bound on the work one request may ask for.
 
-The form's fields take their limits from here, and ``services.plan_compare`` checks every
+The form's fields take their limits from here, and ``options.plan`` checks every
 problem with ``check_problem`` before any cost is built, so the API can ask for nothing the
 page could not."""
 

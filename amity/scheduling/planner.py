@@ -108,7 +108,9 @@ class Site:
 
     ``working_days`` are local weekdays (Monday = 0); ``unavailable_dates`` are local dates
     (national holidays, say) that cost like a non-working day. ``cost_table`` replaces the
-    default table for this site only."""
+    default table for this site only. ``working_dates`` are local dates that are working
+    days whatever their weekday (China's adjusted working Saturdays, say); an unavailable
+    date still costs like a day off."""
 
     name: str
     zone: str
@@ -116,6 +118,7 @@ class Site:
     working_days: frozenset[int] = MONDAY_TO_FRIDAY
     unavailable_dates: frozenset[date] = frozenset()
     cost_table: CostTable | None = None
+    working_dates: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -128,6 +131,7 @@ class Site:
             raise ValueError("Working days are weekday numbers from 0 (Monday) to 6 (Sunday).")
         object.__setattr__(self, "working_days", working_days)
         object.__setattr__(self, "unavailable_dates", frozenset(self.unavailable_dates))
+        object.__setattr__(self, "working_dates", frozenset(self.working_dates))
 
     @property
     def costs(self) -> CostTable:
@@ -309,6 +313,8 @@ def _meetings(problem: Problem, site: Site, starts: IntArray) -> tuple[FloatArra
     working = np.zeros(7, dtype=np.bool_)
     working[list(site.working_days)] = True
     day_off = ~working[(local_day + _EPOCH_WEEKDAY) % 7]
+    if site.working_dates:
+        day_off &= ~np.isin(local_day, [_epoch_day(day) for day in site.working_dates])
     if site.unavailable_dates:
         unavailable = [_epoch_day(day) for day in site.unavailable_dates]
         day_off |= np.isin(local_day, unavailable)

@@ -1,6 +1,6 @@
 """Planning a call series and turning the accepted plan into sessions."""
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,44 +11,8 @@ from django.utils.translation import gettext as _
 
 from amity.events import services as event_services
 from amity.events.models import Activity, Session, SessionStatus
-from amity.scheduling import limits, planner
-
-EXACT_UP_TO_SITES = 12
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Amity's plan next to what a poll tool would pick, the best fixed slot for the
-    worst-off site, and a time the user typed."""
-
-    plan: planner.Plan
-    poll: planner.Plan | None
-    fairest_fixed: planner.Plan | None
-    typed: planner.Plan | None
-
-    @property
-    def all(self) -> list[planner.Plan]:
-        return [p for p in [self.plan, self.poll, self.fairest_fixed, self.typed] if p]
-
-
-def plan_compare(
-    *, problem: planner.Problem, compare_with: str = "", time_limit: float = 10.0
-) -> Comparison:
-    """Solve (exactly up to a dozen sites, fast beyond) and compare. Raises ValueError
-    with the user's message when the problem asks for what the planner page does not offer
-    or for too much work (``limits.check_problem``), and planner.NoFeasiblePlan when the
-    hard limits leave no time at all."""
-    limits.check_problem(problem)
-    if len(problem.sites) <= EXACT_UP_TO_SITES:
-        plan = planner.solve_exact(problem, time_limit=time_limit)
-    else:
-        plan = planner.solve_fast(problem, time_limit=min(time_limit, 2.0))
-    return Comparison(
-        plan=plan,
-        poll=planner.best_fixed_slot(problem, minimise="total"),
-        fairest_fixed=planner.best_fixed_slot(problem, minimise="max"),
-        typed=planner.wall_time_plan(problem, compare_with) if compare_with else None,
-    )
+from amity.scheduling import planner
+from amity.scheduling.selectors import NotWeekly, call_sessions
 
 
 class PlanRefused(ValueError):
@@ -105,3 +69,44 @@ def plan_accept(
         time_zone=activity.time_zone,
         title=title,
     )
+
+
+@transaction.atomic
+def plan_reschedule(
+    *,
+    activity: Activity,
+    starts: Sequence[datetime | None],
+    held_weeks: int,
+    now: datetime | None = None,
+) -> tuple[int, int]:
+    """Apply a re-plan to the call's sessions: from week ``held_weeks`` on, move each
+    session to its week's new start, and cancel it where the week has none (cancelled).
+    Sessions already held never move. Returns (moved, cancelled).
+
+    The activity's row is locked and its sessions re-read, so the weeks are counted on the
+    sessions as they are now; raises PlanRefused, changing nothing, when a session of the
+    weeks to come has begun since the plan was made or the sessions no longer match it."""
+    now = now or timezone.now()
+    Activity.objects.select_for_update().get(pk=activity.pk)
+    try:
+        current = call_sessions(activity, now=now)
+    except NotWeekly:
+        current = None
+    if current is None or len(current.by_week) != len(starts):
+        raise PlanRefused(_("The call's sessions changed since this plan was made: plan again."))
+    if current.history.held_weeks > held_weeks:
+        raise PlanRefused(
+            _("A session of the weeks to come has begun since this plan was made: plan again.")
+        )
+    moved = cancelled = 0
+    for week in range(held_weeks, len(starts)):
+        session, start = current.by_week[week], starts[week]
+        if session is None or session.starts_at == start:
+            continue
+        if start is None:
+            event_services.session_cancel(session=session)
+            cancelled += 1
+        else:
+            event_services.session_move(session=session, starts_at=start)
+            moved += 1
+    return moved, cancelled

@@ -32,6 +32,11 @@ def _body(sites: int = 3, **overrides) -> dict:
     return body
 
 
+def _refusal(message: str) -> dict:
+    """A 422 of the planner: the sentence, and the same sentence as the form's error."""
+    return {"detail": message, "errors": {"__all__": [message]}}
+
+
 @pytest.fixture
 def post(world, client, cicu):
     client.force_login(world.office)
@@ -61,7 +66,7 @@ def test_api_refuses_what_the_page_does_not_offer(post, cicu, overrides, message
     """A slot step, weekdays, hard limits or a cap on distinct times that the form cannot
     express are refused with a readable 422, and nothing is planned or created."""
     response = post(_body(**overrides, accept=True))
-    assert (response.status_code, response.json()) == (422, {"detail": message})
+    assert (response.status_code, response.json()) == (422, _refusal(message))
     assert cicu.sessions.count() == 6
 
 
@@ -70,7 +75,7 @@ def test_api_refuses_more_sites_than_the_page(post):
     response = post(_body(sites=61))
     assert (response.status_code, response.json()) == (
         422,
-        {"detail": "Plan for at most 60 sites."},
+        _refusal("Plan for at most 60 sites."),
     )
 
 
@@ -82,11 +87,11 @@ def test_api_refuses_a_series_too_large_to_plan(post):
     )
     assert (response.status_code, response.json()) == (
         422,
-        {
-            "detail": "This series is too large to plan at once (10 sites, 104 weeks, 96 start "
+        _refusal(
+            "This series is too large to plan at once (10 sites, 104 weeks, 96 start "
             "times a week, 240 minutes): plan fewer sites or weeks, a shorter call or start "
             "times every 30 minutes."
-        },
+        ),
     )
 
 
@@ -98,10 +103,7 @@ def test_api_accepting_the_same_plan_twice_adds_its_sessions_once(post, cicu):
     second = post(_body(accept=True))
     assert (second.status_code, second.json()) == (
         422,
-        {
-            "detail": "This plan was accepted already: the call has a session at each of "
-            "its 12 times."
-        },
+        _refusal("This plan was accepted already: the call has a session at each of its 12 times."),
     )
     assert cicu.sessions.count() == 6 + 12
 
@@ -113,9 +115,8 @@ def test_api_refuses_to_accept_a_plan_in_the_past(post, cicu):
     refused = post(_body(first_date="2026-03-04", accept=True))
     assert (refused.status_code, refused.json()) == (
         422,
-        {
-            "detail": "The plan's first call, on March 4, 2026, is already past: choose a later "
-            "first week."
-        },
+        _refusal(
+            "The plan's first call, on March 4, 2026, is already past: choose a later first week."
+        ),
     )
     assert cicu.sessions.count() == 6
