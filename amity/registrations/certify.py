@@ -2,14 +2,18 @@
 by a background worker) and the email that says they are ready."""
 
 import io
-from pathlib import Path
+import tempfile
+from pathlib import PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from amity.core import storage
 from amity.core.background import enqueue_task
 from amity.directory.models import Institution, PartnershipStatus
 from amity.events.models import Activity, SessionStatus
@@ -73,8 +77,44 @@ def eligible(activity: Activity, settings_row: RegistrationSettings):
     )
 
 
-def _directory(activity: Activity) -> Path:
-    return Path(settings.MEDIA_ROOT) / "certificates" / str(activity.pk)
+# Certificates are rendered in batches into a temporary folder, then put in the storage
+# every server shares (``core.storage``): at most this many wait on the local disk.
+STORE_BATCH = 500
+
+
+def _folder(activity_id: int) -> str:
+    """Where an activity's certificates are kept in the storage."""
+    return f"certificates/{activity_id}"
+
+
+def _stored_name(certificate: Certificate) -> str:
+    """The certificate's PDF in the storage ("" when none was written)."""
+    if not certificate.file:
+        return ""
+    return f"{_folder(certificate.registration.activity_id)}/{certificate.file}"
+
+
+def _stored_files(activity_id: int) -> set[str]:
+    """The names of the PDFs kept for an activity (one listing, not one look-up each)."""
+    try:
+        return set(default_storage.listdir(_folder(activity_id))[1])
+    except FileNotFoundError:  # a folder not made yet
+        return set()
+
+
+def _store(certificates: list[Certificate], data: list[CertificateData], kept: set[str]) -> None:
+    """Draw the PDFs of ``certificates`` and put them in the storage, ``certificate.file``
+    naming each; a PDF left by a run cut short before it saved its name is replaced."""
+    with tempfile.TemporaryDirectory(prefix="amity-certificates-") as scratch:
+        paths = render_many(data, scratch, processes=settings.AMITY_CERTIFICATE_PROCESSES)
+        for certificate, path in zip(certificates, paths, strict=True):
+            name = f"{_folder(certificate.registration.activity_id)}/{path.name}"
+            if path.name in kept:
+                default_storage.delete(name)
+            with path.open("rb") as handle:
+                written = storage.save(name, File(handle, name=path.name))
+            certificate.file = PurePosixPath(written).name
+            path.unlink()
 
 
 def _shared(activity: Activity) -> dict:
@@ -153,21 +193,23 @@ def certificates_issue(*, activity_id: int) -> int:
     certificates_check_ready(activity)
     settings_row = RegistrationSettings.objects.get(activity=activity)
     created = new_certificates(activity, settings_row)
-    out = _directory(activity)
+    kept = _stored_files(activity.pk)
     missing = [
         c
-        for c in Certificate.objects.filter(registration__activity=activity).select_related(
-            "registration__activity"
-        )
-        if not c.file or not (out / c.file).exists()
+        # An erased registrant's PDF is never drawn again (it would carry no name anyway).
+        for c in Certificate.objects.filter(
+            registration__activity=activity, registration__erased_at__isnull=True
+        ).select_related("registration__activity")
+        if not c.file or c.file not in kept
     ]
     if missing:
         shared = _shared(activity)
-        data = [certificate_data(c, shared) for c in missing]
-        render_many(data, out, processes=settings.AMITY_CERTIFICATE_PROCESSES)
-        for certificate, item in zip(missing, data, strict=True):
-            certificate.file = certificate_filename(item)
-        Certificate.objects.bulk_update(missing, ["file"], batch_size=1000)
+        for start in range(0, len(missing), STORE_BATCH):
+            batch = missing[start : start + STORE_BATCH]
+            data = [certificate_data(c, shared) for c in batch]
+            stale = kept & {certificate_filename(item) for item in data}
+            _store(batch, data, stale)
+            Certificate.objects.bulk_update(batch, ["file"], batch_size=1000)
     # Every holder, not only today's: a run cut short before its emails is completed here;
     # nobody is emailed twice.
     holders = Certificate.objects.filter(registration__activity=activity)
@@ -177,18 +219,21 @@ def certificates_issue(*, activity_id: int) -> int:
 
 
 def certificate_file_delete(certificate: Certificate) -> None:
-    """Remove the drawn PDF (it carries the name); the code stays verifiable."""
+    """Remove the drawn PDF (it carries the name); the code stays verifiable. The file
+    leaves the shared storage once the transaction commits (kept if it rolls back)."""
     if certificate.file:
-        (_directory(certificate.registration.activity) / certificate.file).unlink(missing_ok=True)
+        storage.delete_on_commit(_stored_name(certificate))
         Certificate.objects.filter(pk=certificate.pk).update(file="")
+        certificate.file = ""
 
 
 def certificate_pdf(certificate: Certificate):
-    """The PDF as a file to send: the one written in bulk, or drawn now when it is missing."""
-    path = _directory(certificate.registration.activity) / (certificate.file or "-")
-    if certificate.file and path.exists():
-        return path.open("rb")
-    return io.BytesIO(render_certificate(certificate_data(certificate)))
+    """The PDF as a file to send (read in pieces): the one written in bulk, streamed from
+    the shared storage, or drawn now when it is missing."""
+    try:
+        return storage.open_stream(_stored_name(certificate)).handle
+    except FileNotFoundError:
+        return io.BytesIO(render_certificate(certificate_data(certificate)))
 
 
 def certificates_summary(activity: Activity) -> dict:

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from amity.accounts.models import User
+from amity.core import storage
 from amity.core.emails import email_queue
 from amity.core.services import save_validated
 from amity.directory.models import Institution, Person
@@ -42,8 +43,9 @@ def _save_with_file(
     obj: AttachedFile, fields: Mapping[str, Any], upload: UploadedFile | None
 ) -> None:
     """Validate ``obj`` with ``fields``, then check ``upload`` (size, type by content) and
-    keep it under a random name, then save. Nothing is written when either check fails.
-    A replaced file is removed once the change is committed."""
+    keep it under a random name in the shared storage, then save. Nothing is written when
+    either check fails; a file written for a change that then fails is deleted again
+    (``storage.atomic``). A replaced file is removed once the change is committed."""
     for name, value in fields.items():
         setattr(obj, name, value)
     obj.full_clean()
@@ -52,12 +54,11 @@ def _save_with_file(
             checked = check_upload(upload)
         except ValidationError as error:
             raise ValidationError({"file": error.messages}) from None
-        old, storage = (obj.file.name if obj.file else ""), obj.file.storage
-        obj.file.save(checked.name, upload, save=False)
+        old = obj.file.name if obj.file else ""
+        storage.save_field(obj.file, checked.name, upload)
         obj.file_name, obj.file_type = checked.name, checked.content_type
         obj.file_size = checked.size
-        if old:
-            transaction.on_commit(lambda: storage.delete(old))
+        storage.delete_on_commit(old)
     obj.save()
     return obj
 
@@ -74,7 +75,7 @@ def _check_partners(partners: list[Institution]) -> None:
         )
 
 
-@transaction.atomic
+@storage.atomic()
 def agreement_create(
     *,
     fields: Mapping[str, Any],
@@ -93,7 +94,7 @@ def agreement_create(
     return agreement
 
 
-@transaction.atomic
+@storage.atomic()
 def agreement_update(
     *,
     agreement: Agreement,
@@ -268,7 +269,7 @@ def campaign_send(
 # --- replies and letters received -------------------------------------------------------
 
 
-@transaction.atomic
+@storage.atomic()
 def reply_record(
     *,
     letter: Letter,
@@ -281,7 +282,7 @@ def reply_record(
     return _save_with_file(reply, fields, file)
 
 
-@transaction.atomic
+@storage.atomic()
 def incoming_letter_record(
     *,
     institution: Institution,

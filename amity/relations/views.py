@@ -4,13 +4,13 @@ through ``permissions``, calls one service or selector, and renders or redirects
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from amity.core.downloads import protect
+from amity.core import storage
 from amity.core.editing import edit_page
 from amity.core.paging import page_of, query_without
 from amity.directory.permissions import get_institution_for_user, institutions_visible_to
@@ -37,18 +37,19 @@ PAGE_SIZE = 50
 PREVIEW_PAGE_SIZE = 20
 
 
-def _file_response(obj: AttachedFile) -> FileResponse:
+def _file_response(obj: AttachedFile) -> HttpResponse:
     if not obj.file:
         raise Http404
-    # An uploaded file is never run as a page (core.downloads: sandbox, nosniff, no-store).
-    return protect(
-        FileResponse(
-            obj.file.open("rb"),
-            as_attachment=True,
+    # An uploaded file is never run as a page (core.downloads: sandbox, nosniff, no-store);
+    # it is streamed from the storage every server shares.
+    try:
+        return storage.download(
+            obj.file.name,
             filename=obj.file_name or "file",
             content_type=obj.file_type or "application/octet-stream",
         )
-    )
+    except FileNotFoundError as error:
+        raise Http404 from error
 
 
 # --- agreements --------------------------------------------------------------------------

@@ -53,7 +53,9 @@ def test_the_signed_copy_is_kept_under_a_random_name_outside_the_web_root(world,
     response = client.get(reverse("relations:agreement_file", args=[agreement.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == stored.read_bytes()
-    assert "attachment; filename*=utf-8''" in response["Content-Disposition"]
+    assert "filename*=UTF-8''%E5%90%88" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment; ")
+    assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
 
 
 @pytest.mark.parametrize(
