@@ -20,8 +20,10 @@ from amity.core import ratelimit
 from amity.core.schemas import MULTI_LINE, FilterSchema, InputSchema, Pages
 from amity.registrations import exports, permissions, selectors, services
 from amity.registrations.forms import RegistrationForm
+from amity.registrations.groups_api import router as groups_router
 from amity.registrations.links import self_service_token
 from amity.registrations.models import Registration
+from amity.registrations.rooms_api import router as rooms_router
 
 router = Router(tags=["registrations"])
 
@@ -353,3 +355,8 @@ def export(
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="registrants-{activity.pk}.{format}"'
     return response
+
+
+# Group registration (``groups_api``): its operations in this router's place.
+router.add_router("/", groups_router)
+router.add_router("/", rooms_router)

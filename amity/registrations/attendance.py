@@ -92,6 +92,9 @@ class AttendanceRow:
     # renamed Zoom participant, the account nickname beside a Tencent in-meeting
     # nickname, a Zoom webinar registrant's first and last name. Used for matching.
     other_names: tuple[str, ...] = ()
+    # Digits of a phone number (a livestream's viewer export often has one instead of
+    # an email); "" when none.
+    phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,13 @@ def _xlsx_tables(data: bytes) -> list[tuple[str, list[list[Cell]]]]:
     return tables
 
 
+def read_tables(data: bytes, filename: str = "") -> list[tuple[str, list[list[Cell]]]]:
+    """The tables of an uploaded CSV or Excel file (any of the encodings above), each as
+    (sheet name, rows of cells); ``ReportError`` when it cannot be read. Also used for
+    tables that are not attendance reports (a team's registration table)."""
+    return _tables(data, filename)
+
+
 def _tables(data: bytes, filename: str) -> list[tuple[str, list[list[Cell]]]]:
     """The file's tables, by its content (never its name): the sheets of an Excel
     workbook, or the text split into cells."""
@@ -389,6 +399,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "参会人",
         "成员",
         "user name",
+        "viewer",
+        "viewer name",
+        "viewer nickname",
+        "观众",
+        "观众昵称",
+        "观看者",
+        "用户名",
     ),
     "email": (
         "user email",
@@ -401,6 +418,18 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "邮箱地址",
         "电子邮件",
         "attendee email",
+        "viewer email",
+    ),
+    "phone": (
+        "phone",
+        "phone number",
+        "mobile",
+        "mobile phone",
+        "手机号",
+        "手机号码",
+        "手机",
+        "电话",
+        "联系电话",
     ),
     "joined": (
         "join time",
@@ -436,6 +465,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "入会时长",
         "在会时长",
         "观看时长",
+        "观看时长 (分钟)",
+        "观看时长 (分)",
+        "watch minutes",
+        "watch time",
+        "watch time (minutes)",
+        "watch duration",
+        "viewing time",
         "duration",
         "total duration",
         "time in meeting",
@@ -488,7 +524,15 @@ def _recognise(keys: list[str]) -> dict[str, int] | None:
     if name is None:
         return None
     columns = {"name": name}
-    for fieldname in ("email", "joined", "left", "duration", "attended", "waiting_room"):
+    for fieldname in (
+        "email",
+        "phone",
+        "joined",
+        "left",
+        "duration",
+        "attended",
+        "waiting_room",
+    ):
         index = _find_column(keys, _ALIASES[fieldname], after=name)
         if index is not None:
             columns[fieldname] = index
@@ -849,6 +893,15 @@ def _names(raw: str, split: str) -> tuple[str, tuple[str, ...]]:
     return main, tuple(n for n in (other,) if n and n != main)
 
 
+def _phone(value: Cell) -> str:
+    """The digits of a phone number ("+86 138-0013-8000" → "8613800138000"); a mainland
+    number with or without +86 reads the same. "" when it is not one."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", _text(value)))
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if 6 <= len(digits) <= 15 else ""
+
+
 def _round(minutes: float) -> float:
     return round(minutes, 2)
 
@@ -933,11 +986,14 @@ def _read_rows(rows: list[list[Cell]], layout: _Layout, tz: ZoneInfo) -> ParsedR
         raw_name = _text(cell(cells, "name"))
         email = _text(cell(cells, "email")).lower()
         email = email if _EMAIL.match(email) else ""
+        phone = _phone(cell(cells, "phone"))
         name, others = _names(raw_name, layout.split_name)
         if "first_name" in columns:
             first, last = _text(cell(cells, "first_name")), _text(cell(cells, "last_name"))
             both = (f"{first} {last}".strip(), f"{last} {first}".strip())
             others = tuple(dict.fromkeys(n for n in (*others, *both) if n and n != name))
+        if not name and not email and phone:
+            name = phone
         if not name and not email:
             report.errors.append(
                 RowError(row_number, _("This row has neither a name nor an email address."))
@@ -948,7 +1004,7 @@ def _read_rows(rows: list[list[Cell]], layout: _Layout, tz: ZoneInfo) -> ParsedR
             report.errors.append(RowError(row_number, problem, name or raw_name, email))
             continue
         report.rows.append(
-            AttendanceRow(row_number, name or email, email, joined, left, minutes, others)
+            AttendanceRow(row_number, name or email, email, joined, left, minutes, others, phone)
         )
     return report
 

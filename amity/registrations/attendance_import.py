@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from amity.events.models import Activity, Session
-from amity.registrations.attendance import MatchResult, ParsedReport, match_rows
+from amity.registrations.attendance import GENERIC, MatchResult, ParsedReport, match_rows
+from amity.registrations.attendance_merge import ROOM, merged_minutes, report_people
 from amity.registrations.models import AttendanceImport, Registration
 
 
@@ -59,8 +60,12 @@ def attendance_import(
     filename: str,
     parsed: ParsedReport,
     user,
+    platform: str = ROOM,
+    platform_name: str = "",
 ) -> AttendanceImport:
-    """Record one report and recount the minutes of every registrant of the activity."""
+    """Record one report of one way in (``platform``: the room or a livestream) and
+    recount the minutes of every registrant of the activity, merged per session across
+    its ways in (``attendance_merge``)."""
     registrants = _registrants(activity)
     result = match_rows(parsed.rows, registrants)
     names = {r.pk: f"{r.name} <{r.email}>" if r.email else r.name for r in registrants}
@@ -68,12 +73,16 @@ def attendance_import(
         record = AttendanceImport.objects.create(
             activity=activity,
             session=session,
-            source=parsed.source,
+            # A livestream's export is read as a table, whatever its columns resemble.
+            source=parsed.source if platform == ROOM else GENERIC,
             filename=filename[:200],
             rows=len(parsed.rows) + len(parsed.errors),
             matched=len(result.matched),
             report=_report(parsed, result, names),
             minutes={str(pk): minutes for pk, minutes in result.matched.items()},
+            platform=platform,
+            platform_name=platform_name.strip()[:100],
+            people=report_people(result.rows_by_registrant, (u.row for u in result.unmatched)),
             created_by=user,
         )
         minutes_recount(activity=activity)
@@ -81,17 +90,24 @@ def attendance_import(
 
 
 def minutes_recount(*, activity: Activity) -> int:
-    """Each registrant's minutes: for every session, the latest report read for it (a report
-    read again replaces the earlier one), added up. Registrants in no report keep none."""
-    latest: dict[int | None, AttendanceImport] = {}
-    for record in AttendanceImport.objects.filter(activity=activity).order_by("created_at", "pk"):
-        latest[record.session_id] = record
-    totals: dict[int, int] = defaultdict(int)
-    for record in latest.values():
-        for pk, minutes in record.minutes.items():
-            totals[int(pk)] += int(minutes)
-    registrations = list(Registration.objects.filter(activity=activity, erased_at__isnull=True))
-    for registration in registrations:
-        registration.minutes_attended = totals.get(registration.pk)
-    Registration.objects.bulk_update(registrations, ["minutes_attended"], batch_size=1000)
+    """Each registrant's minutes: for every session, the latest report of each of its ways
+    in (a report read again replaces the earlier one), merged per person so that time in
+    the room and on the stream at once counts once, then added up over the sessions.
+    Registrants in no report keep none. Only the rows whose minutes change are written."""
+    totals = merged_minutes(activity)
+    # One UPDATE per distinct figure (a few hundred at most), not one CASE per row: a
+    # 20,000-viewer stream changes thousands of registrants at once.
+    changed: dict[int | None, list[int]] = defaultdict(list)
+    rows = Registration.objects.filter(activity=activity, erased_at__isnull=True).values_list(
+        "pk", "minutes_attended"
+    )
+    for pk, current in rows:
+        minutes = totals.get(pk)
+        if current != minutes:
+            changed[minutes].append(pk)
+    for minutes, pks in changed.items():
+        for start in range(0, len(pks), 900):
+            Registration.objects.filter(pk__in=pks[start : start + 900]).update(
+                minutes_attended=minutes
+            )
     return len(totals)

@@ -14,9 +14,17 @@ from amity.directory.models import Department, Institution, Language
 from amity.events import services as event_services
 from amity.events import timing
 from amity.events.models import Activity
-from amity.registrations import services
+from amity.registrations import rooms, services
 from amity.registrations.certify import new_certificates
-from amity.registrations.models import Question, Registration, RegistrationStatus
+from amity.registrations.group_demo import load_group_demo
+from amity.registrations.models import (
+    Offer,
+    Question,
+    Registration,
+    RegistrationSettings,
+    RegistrationStatus,
+    WayIn,
+)
 
 TALK_2020 = "Diagnosis and Management of Pediatric Diseases under COVID-19"
 WEBINAR = "Nationwide Webinar: Growth Disorders in Children"
@@ -178,4 +186,56 @@ def load_demo_registrations() -> int:
         people = list(_people(26, seed=2027))
         created += _bulk(workshop, people[:20])
         created += _bulk(workshop, people[20:], status=RegistrationStatus.WAITING)
+    created += load_group_demo(WEBINAR, TALK_2020)
+    _demo_rooms_and_offers()
     return created
+
+
+def _demo_rooms_and_offers() -> None:
+    """The webinar's Tencent Meeting room holds 150: the other registrants follow the
+    hospital's livestream (or WeChat Channels). The workshop found one more seat, offered
+    to the first person waiting for 24 hours (demo rows written directly: no emails)."""
+    webinar = Activity.objects.filter(title=WEBINAR).first()
+    if webinar is not None and not WayIn.objects.filter(activity=webinar).exists():
+        WayIn.objects.create(
+            activity=webinar,
+            kind="room",
+            platform="Tencent Meeting",
+            url="https://meeting.tencent.com/dm/demo-webinar",
+            capacity=150,
+            details="Meeting ID 842 113 907, passcode 2020",
+            invited_institutions="Wuhan Children's Hospital\nKunming Children's Hospital",
+        )
+        WayIn.objects.create(
+            activity=webinar,
+            kind="stream",
+            platform="Hospital streaming server",
+            url="https://live.zch.example.cn/growth-webinar",
+            details="Type your question in the chat beside the video; the moderator reads "
+            "them out after each talk.",
+            position=1,
+        )
+        WayIn.objects.create(
+            activity=webinar,
+            kind="stream",
+            platform="WeChat Channels (视频号)",
+            url="https://channels.weixin.qq.com/zch-growth-webinar",
+            position=2,
+        )
+        RegistrationSettings.objects.filter(activity=webinar).update(has_ways_in=True)
+        # Everyone is assigned at once; nobody is emailed (their demo rows had no link yet).
+        quiet = Registration.objects.filter(activity=webinar).values_list("pk", flat=True)
+        rooms.rooms_rebalance(activity=webinar, quiet=list(quiet))
+    workshop = Activity.objects.filter(title=WORKSHOP).first()
+    if workshop is not None and not Offer.objects.filter(activity=workshop).exists():
+        # One more seat was found: it is offered to the first person waiting for 24 hours.
+        RegistrationSettings.objects.filter(activity=workshop).update(capacity=21, offer_hours=24)
+        first_waiting = Registration.objects.filter(activity=workshop).waiting().first()
+        if first_waiting is not None:
+            now = timezone.now()
+            Offer.objects.create(
+                activity=workshop,
+                registration=first_waiting,
+                offered_at=now,
+                expires_at=now + timedelta(hours=24),
+            )

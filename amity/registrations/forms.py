@@ -10,12 +10,15 @@ from django_countries import countries
 
 from amity.core.forms import AmityForm, AmityModelForm, fields_shared
 from amity.core.widgets import IsoDateTimeInput
+from amity.directory.models import Institution
 from amity.registrations.attendance import MAX_ROWS, ColumnMapping
 from amity.registrations.models import (
+    AttendancePlatform,
     PrivacyNotice,
     Profession,
     Question,
     RegistrationSettings,
+    WayIn,
 )
 
 HONEYPOT = "website"
@@ -253,6 +256,7 @@ class RegistrationSettingsForm(AmityModelForm):
             "is_open",
             "closes_at",
             "capacity",
+            "offer_hours",
             "certificate_minimum_minutes",
             "retention_days",
             "privacy_notice",
@@ -336,6 +340,22 @@ class AttendanceReportForm(AmityForm):
         empty_label=_("The whole activity"),
         help_text=_("Reading a report for the same session again replaces the earlier one."),
     )
+    platform = forms.ChoiceField(
+        label=_("Way in"),
+        choices=AttendancePlatform.choices,
+        initial=AttendancePlatform.ROOM,
+        required=False,
+        help_text=_(
+            "A session's room and livestream reports are merged: a person in both counts "
+            "once, and time on both at once counts once."
+        ),
+    )
+    platform_name = forms.CharField(
+        label=_("Platform name"),
+        max_length=100,
+        required=False,
+        help_text=_("E.g. bilibili or WeChat Channels; tells two livestreams apart."),
+    )
     time_zone = forms.CharField(
         label=_("Time zone of the times in the report"),
         max_length=64,
@@ -366,6 +386,9 @@ class AttendanceReportForm(AmityForm):
     def clean_time_zone(self) -> str:
         return clean_zone(self.cleaned_data["time_zone"])
 
+    def clean_platform(self) -> str:
+        return self.cleaned_data["platform"] or AttendancePlatform.ROOM
+
     def mapping(self):
         data = self.cleaned_data
         if not data.get("name_column"):
@@ -377,3 +400,86 @@ class AttendanceReportForm(AmityForm):
             left=data.get("left_column", ""),
             duration=data.get("duration_column", ""),
         )
+
+
+class TeamTableForm(AmityForm):
+    """A team's table, pasted or uploaded (``groups``), and the coordinator's word that
+    the people in it agreed to the privacy notice."""
+
+    table = forms.CharField(
+        label=_("Paste the table"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Copy the rows from Excel or WPS, with the header row: a name in Chinese "
+            "(姓名) and/or in Latin script (拼音), email (邮箱), and optionally profession "
+            "(职业), time zone (时区) and language of the emails (语言)."
+        ),
+    )
+    file = forms.FileField(
+        label=_("Or upload it (CSV or Excel)"),
+        required=False,
+        help_text=_("Headers in English or Chinese; CSV saved by Excel in China is read too."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.") % {"limit": settings.AMITY_MAX_UPLOAD_MB}
+            )
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("table", "").strip() and not data.get("file"):
+            raise forms.ValidationError(_("Paste the table or choose a file."))
+        return data
+
+
+class GroupLinkForm(AmityForm):
+    """A one-time link for one institution's team."""
+
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=None, required=False, empty_label="—"
+    )
+    label = forms.CharField(
+        label=_("Team"),
+        max_length=200,
+        required=False,
+        help_text=_("E.g. Wuhan Children's Hospital, Cardiology. Empty: the institution's name."),
+    )
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90, initial=14)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].queryset = Institution.objects.order_by("name")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("institution") and not (data.get("label") or "").strip():
+            self.add_error("label", _("Name the team, or choose its institution."))
+        return data
+
+
+class WayInForm(AmityModelForm):
+    """A meeting room or a livestream of an activity (``amity.registrations.rooms``)."""
+
+    url = forms.URLField(label=_("Link"), max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = WayIn
+        fields = [
+            "kind",
+            "platform",
+            "url",
+            "capacity",
+            "details",
+            "priority",
+            "invited_institutions",
+            "position",
+        ]
+        widgets = {
+            "details": forms.Textarea(attrs={"rows": 2}),
+            "invited_institutions": forms.Textarea(attrs={"rows": 3}),
+        }

@@ -19,15 +19,23 @@ from amity.registrations.links import self_service_token
 from amity.registrations.models import (
     Announcement,
     MessageKind,
+    Offer,
+    OfferStatus,
     Registration,
     RegistrationEmail,
     RegistrationStatus,
+    WayIn,
 )
 from amity.registrations.selectors import waiting_position
 
 # Kinds that (re)state where the registrant stands; the latest is the one organisers see.
 STANDING = {MessageKind.CONFIRMATION, MessageKind.WAITING, MessageKind.PROMOTION}
-WITH_CALENDAR = {MessageKind.CONFIRMATION, MessageKind.PROMOTION, MessageKind.REMINDER}
+WITH_CALENDAR = {
+    MessageKind.CONFIRMATION,
+    MessageKind.PROMOTION,
+    MessageKind.REMINDER,
+    MessageKind.WAY_IN,
+}
 
 
 @dataclass
@@ -60,6 +68,16 @@ def _span(start: datetime, end: datetime, zone: str, *, year: bool) -> str:
         return f"{day} {span}（{zone}，{offset_text}）"
     day = formats.date_format(start_local, "l j F Y" if year else "l j F")
     return f"{day}, {span} ({zone}, {offset_text})"
+
+
+def local_moment(instant: datetime, zone: str) -> str:
+    """“Friday 16 April 2027, 17:00 (America/Los_Angeles)”, or in Chinese
+    “2027年4月16日 星期五 17:00（America/Los_Angeles）”."""
+    tz, zone = _zone_or_utc(zone)
+    local = instant.astimezone(tz)
+    if translation.get_language() == "zh-hans":
+        return f"{formats.date_format(local, 'Y年n月j日 l')} {local:%H:%M}（{zone}）"
+    return f"{formats.date_format(local, 'l j F Y')}, {local:%H:%M} ({zone})"
 
 
 def local_time(start: datetime, end: datetime, zone: str, organiser_zone: str = "") -> str:
@@ -102,15 +120,65 @@ def activity_calendar(activity: Activity) -> bytes:
     )[0]
 
 
+def way_in_calendar(activity: Activity, way_in: WayIn | None) -> bytes:
+    """The activity's calendar with the join link of ``way_in`` (the registrant's own:
+    the room, or their livestream) in place of the activity's; shared by everyone with
+    that way in, and cached until the activity or the way in changes."""
+    if way_in is None:
+        return activity_calendar(activity)
+    join = feeds.Join(platform=way_in.platform, url=way_in.url, details=way_in.details)
+    return feeds.cached_calendar(
+        f"activity|{activity.pk}|way-in|{way_in.pk}|{way_in.updated_at.isoformat()}|"
+        f"{settings.AMITY_SITE_URL}",
+        lambda: feeds.build_calendar(
+            name=activity.title,
+            sessions=feeds.sessions_for_feed(Activity.objects.filter(pk=activity.pk)),
+            base_url=settings.AMITY_SITE_URL,
+            description=activity.description,
+            join=join,
+        ),
+    )[0]
+
+
+def join_context(registration: Registration) -> dict:
+    """The registrant's own way in for an email or page: the room or their livestream
+    (with the other livestreams), else the activity's link."""
+    way_in = registration.way_in if registration.status == RegistrationStatus.CONFIRMED else None
+    if way_in is None:
+        return {
+            "join_url": registration.activity.video_url,
+            "dial_in": registration.activity.dial_in,
+            "way_in": None,
+            "other_streams": [],
+        }
+    others = []
+    if way_in.kind == "stream":
+        others = list(
+            WayIn.objects.filter(activity_id=registration.activity_id, kind="stream")
+            .exclude(pk=way_in.pk)
+            .order_by("position", "pk")
+        )
+    return {
+        "join_url": way_in.url,
+        "dial_in": way_in.details if way_in.kind == "room" else "",
+        "way_in": way_in,
+        "other_streams": others,
+    }
+
+
 def render(
     registration: Registration,
     kind: str,
     *,
     session: Session | None = None,
     announcement: Announcement | None = None,
+    key: str = "",
 ) -> tuple[str, str, list]:
     """Subject, body and attachments of one email, in the registrant's language."""
     activity = registration.activity
+    offer = None
+    if kind in (MessageKind.OFFER, MessageKind.OFFER_EXPIRED) and key.isdigit():
+        offer = Offer.objects.filter(pk=int(key), registration=registration).first()
     with translation.override(registration.language or "en"):
         title = activity.display_title
         sessions = [session] if session else upcoming_sessions(activity)
@@ -126,12 +194,15 @@ def render(
             "times": times,
             "name": registration.display_name,
             "manage_url": settings.AMITY_SITE_URL + registration_path(registration),
-            "join_url": activity.video_url,
-            "dial_in": activity.dial_in,
             "position": position,
             "announcement": announcement,
             "kind": kind,
+            **join_context(registration),
         }
+        if offer is not None:
+            context["offer"] = offer
+            context["offer_url"] = settings.AMITY_SITE_URL + offer.get_absolute_url()
+            context["answer_by"] = local_moment(offer.expires_at, registration.time_zone)
         subjects = {
             MessageKind.CONFIRMATION: _("You are registered: %(title)s"),
             MessageKind.WAITING: _("You are on the waiting list: %(title)s"),
@@ -140,6 +211,9 @@ def render(
             MessageKind.CANCELLATION: _("Registration cancelled: %(title)s"),
             MessageKind.CERTIFICATE: _("Your certificate of attendance: %(title)s"),
             MessageKind.LINK: _("Your registration: %(title)s"),
+            MessageKind.WAY_IN: _("Your link to take part has changed: %(title)s"),
+            MessageKind.OFFER: _("A place is free for you — please answer: %(title)s"),
+            MessageKind.OFFER_EXPIRED: _("The place offered to you has passed on: %(title)s"),
         }
         if kind == MessageKind.ANNOUNCEMENT:
             subject = f"{announcement.subject} — {title}"
@@ -148,7 +222,8 @@ def render(
         body = render_to_string(f"registrations/email/{kind}.txt", context)
     attachments = []
     if kind in WITH_CALENDAR:
-        attachments.append(("invite.ics", activity_calendar(activity), "text/calendar"))
+        calendar = way_in_calendar(activity, context["way_in"])
+        attachments.append(("invite.ics", calendar, "text/calendar"))
     return subject, body, attachments
 
 
@@ -164,12 +239,24 @@ _STANDS = {
     MessageKind.REMINDER: RegistrationStatus.CONFIRMED,
     MessageKind.WAITING: RegistrationStatus.WAITING,
     MessageKind.CANCELLATION: RegistrationStatus.CANCELLED,
+    MessageKind.WAY_IN: RegistrationStatus.CONFIRMED,
+    MessageKind.OFFER: RegistrationStatus.WAITING,
+    MessageKind.OFFER_EXPIRED: RegistrationStatus.WAITING,
 }
 
 
-def _still_true(registration: Registration, kind: str) -> bool:
+def _still_true(registration: Registration, kind: str, key: str = "") -> bool:
     wanted = _STANDS.get(kind)
-    return wanted is None or registration.status == wanted
+    if wanted is not None and registration.status != wanted:
+        return False
+    if kind == MessageKind.WAY_IN:
+        # Moved again since: the later email says where they are now.
+        return key.split(":", 1)[0] == str(registration.way_in_id)
+    if kind == MessageKind.OFFER:
+        return Offer.objects.filter(
+            pk=int(key) if key.isdigit() else 0, status=OfferStatus.PENDING
+        ).exists()
+    return True
 
 
 def registration_email_queue(
@@ -188,7 +275,7 @@ def registration_email_queue(
         )
         if registration is None or registration.erased_at or not registration.email:
             return False
-        if not _still_true(registration, kind):
+        if not _still_true(registration, kind, key):
             return False
         record, created = RegistrationEmail.objects.get_or_create(
             registration=registration, kind=kind, key=key
@@ -196,7 +283,7 @@ def registration_email_queue(
         if not created:
             return False
         subject, body, attachments = render(
-            registration, kind, session=session, announcement=announcement
+            registration, kind, session=session, announcement=announcement, key=key
         )
         record.email = email_queue(
             to=[registration.email], subject=subject, body=body, attachments=attachments

@@ -48,6 +48,20 @@ class RegistrationSettings(models.Model):
         default=365,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    offer_hours = models.PositiveIntegerField(
+        _("hours to answer an offered place"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(336)],
+        help_text=_(
+            "Leave empty to give a freed place straight to the first person waiting. "
+            "Otherwise they are offered it and must accept within these hours (less when "
+            "the activity starts sooner); unanswered, it passes to the next person."
+        ),
+    )
+    # Whether the activity has ways in (a room, livestreams) to assign confirmed people to:
+    # read under the lock with the rest, so an activity without them pays nothing.
+    has_ways_in = models.BooleanField(default=False, editable=False)
     privacy_notice = models.TextField(
         _("note on personal data for this activity"),
         blank=True,
@@ -159,6 +173,88 @@ class RegistrationStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class WayInKind(models.TextChoices):
+    ROOM = "room", _("Meeting room")
+    STREAM = "stream", _("Livestream")
+
+
+class RoomPriority(models.TextChoices):
+    STANDARD = (
+        "standard",
+        _("Speakers and partner contacts, then invited institutions, then first come"),
+    )
+    FIRST_COME = "first_come", _("First come, first served")
+
+
+class WayIn(models.Model):
+    """One way to take part in an activity: its meeting room (a platform, a join link, a
+    limit of people) or a livestream (a platform and a URL, no limit). Kept per activity,
+    not per session: a registration holds a place for the whole activity, and all its
+    sessions use the same room. At most one room per activity (a database constraint)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="ways_in")
+    kind = models.CharField(_("kind"), max_length=10, choices=WayInKind.choices)
+    platform = models.CharField(
+        _("platform"),
+        max_length=100,
+        help_text=_("E.g. Tencent Meeting, Zoom, the hospital streaming server, bilibili."),
+    )
+    url = models.URLField(_("link"), max_length=500)
+    capacity = models.PositiveIntegerField(
+        _("room limit"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many people the room holds; empty for no limit (rooms only)."),
+    )
+    details = models.TextField(
+        _("details"),
+        blank=True,
+        help_text=_("Meeting ID and passcode, or how viewers of the stream ask questions."),
+    )
+    priority = models.CharField(
+        _("who gets the room first"),
+        max_length=20,
+        choices=RoomPriority.choices,
+        default=RoomPriority.STANDARD,
+    )
+    invited_institutions = models.TextField(_("invited institutions (one per line)"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["activity", "kind", "position", "pk"]
+        verbose_name = _("way to take part")
+        verbose_name_plural = _("ways to take part")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity"],
+                condition=Q(kind="room"),
+                name="registrations_one_room_per_activity",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["room", "stream"])
+                & (Q(kind="room") | Q(capacity__isnull=True)),
+                name="registrations_way_in_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.platform}"
+
+    @property
+    def is_room(self) -> bool:
+        return self.kind == WayInKind.ROOM
+
+    @property
+    def invited(self) -> set[str]:
+        return {
+            line.strip().casefold()
+            for line in self.invited_institutions.splitlines()
+            if line.strip()
+        }
+
+
 class RegistrationQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=RegistrationStatus.CONFIRMED)
@@ -221,6 +317,17 @@ class Registration(models.Model):
     # Place in the waiting list: the time of joining it (re-joining goes to the back).
     queued_at = models.DateTimeField(default=timezone.now, editable=False)
     promoted_at = models.DateTimeField(_("moved from the waiting list"), null=True, blank=True)
+    # The room or livestream this confirmed registrant takes part by (None: the activity
+    # has no ways in, or the registration is not confirmed); see amity.registrations.rooms.
+    way_in = models.ForeignKey(
+        WayIn,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("way to take part"),
+    )
+    way_in_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     checked_in = models.BooleanField(_("checked in by hand"), default=False)
     minutes_attended = models.PositiveIntegerField(_("minutes attended"), null=True, blank=True)
@@ -250,7 +357,22 @@ class Registration(models.Model):
                 name="registrations_one_per_email",
             )
         ]
-        indexes = [models.Index(fields=["activity", "status"], name="registrations_by_status")]
+        indexes = [
+            models.Index(fields=["activity", "status"], name="registrations_by_status"),
+            # The reports group an activity's confirmed registrants by country, profession
+            # and attendance from the index alone.
+            models.Index(
+                fields=[
+                    "activity",
+                    "status",
+                    "country",
+                    "profession",
+                    "checked_in",
+                    "minutes_attended",
+                ],
+                name="registrations_report_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} <{self.email}>"
@@ -277,6 +399,9 @@ class MessageKind(models.TextChoices):
     CERTIFICATE = "certificate", _("Certificate")
     ANNOUNCEMENT = "announcement", _("Message from the organisers")
     LINK = "link", _("Link to an existing registration")
+    WAY_IN = "way_in", _("Your way to take part changed")
+    OFFER = "offer", _("A place offered for a limited time")
+    OFFER_EXPIRED = "offer_expired", _("An offered place expired")
 
 
 class RegistrationEmail(models.Model):
@@ -323,6 +448,11 @@ class Announcement(models.Model):
         return self.subject
 
 
+class AttendancePlatform(models.TextChoices):
+    ROOM = "room", _("Meeting room")
+    STREAM = "stream", _("Livestream")
+
+
 class AttendanceImport(models.Model):
     """One attendance report read into an activity, with what matched and what did not."""
 
@@ -337,6 +467,22 @@ class AttendanceImport(models.Model):
     report = models.JSONField(default=list, blank=True)
     # Registrant id → minutes this report counts for them.
     minutes = models.JSONField(default=dict, blank=True)
+    # The way in the report covers: the session's room (Zoom, Tencent Meeting) or one of
+    # its livestreams; reports of several ways into one session are merged per person
+    # (see ``attendance_merge``).
+    platform = models.CharField(
+        _("way in"), max_length=10, choices=AttendancePlatform.choices, default="room"
+    )
+    platform_name = models.CharField(
+        _("platform"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. WeChat Channels or bilibili: two streams of one session apart."),
+    )
+    # Person key ("r<registrant id>", "e:<email>", "p:<phone>", "n:<name>") → the time
+    # the report shows them: {"s": [[start, end], …] (epoch seconds), "t": minutes of
+    # those intervals, "l": minutes without times}.
+    people = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -395,3 +541,126 @@ class ScheduledReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session_id}:{self.minutes}:{self.starts_at.isoformat()}"
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Offer(models.Model):
+    """A freed place offered to someone on the waiting list until ``expires_at``. While
+    pending, the place is held for them (it counts against the activity's places); at
+    most one pending offer per registration (a database constraint)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="offers")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="offers")
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    offered_at = models.DateTimeField(_("offered"), default=timezone.now)
+    expires_at = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered or expired"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+        verbose_name = _("offered place")
+        verbose_name_plural = _("offered places")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(status="pending"),
+                name="registrations_one_pending_offer",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["activity", "status"], name="registrations_offer_status"),
+            models.Index(fields=["status", "expires_at"], name="registrations_offer_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("registrations:offer", args=[self.token])
+
+
+class GroupLink(models.Model):
+    """A one-time link with which someone outside the hospital registers a team of one
+    institution for one activity. Only a hash of its token is kept: the link is shown
+    once, to the organiser who makes it. It works until it expires, is revoked, or has
+    been used for one submission."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="group_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    institution = models.ForeignKey(
+        "directory.Institution",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("institution"),
+    )
+    label = models.CharField(
+        _("team"), max_length=200, help_text=_("E.g. Wuhan Children's Hospital, Cardiology.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("group registration link")
+        verbose_name_plural = _("group registration links")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class GroupSubmission(models.Model):
+    """One team registered at once: who sent the table, for which institution, and the
+    registrations it made (each an ordinary registration with its own link)."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="group_submissions"
+    )
+    link = models.OneToOneField(
+        GroupLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="submission"
+    )
+    institution = models.ForeignKey(
+        "directory.Institution", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    label = models.CharField(_("team"), max_length=200)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    rows = models.PositiveIntegerField(_("people in the table"), default=0)
+    confirmed = models.PositiveIntegerField(_("confirmed"), default=0)
+    waiting = models.PositiveIntegerField(_("on the waiting list"), default=0)
+    already = models.PositiveIntegerField(_("already registered"), default=0)
+    registrations = models.ManyToManyField(Registration, related_name="group_submissions")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("group registration")
+        verbose_name_plural = _("group registrations")
+
+    def __str__(self) -> str:
+        return self.label

@@ -5,7 +5,7 @@ so it already holds the write lock) and on PostgreSQL (SELECT … FOR UPDATE on 
 activity's settings row)."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,11 +20,12 @@ from django.utils.translation import gettext as _
 
 from amity.accounts.models import User
 from amity.core.background import enqueue_task
+from amity.core.clock import database_now
 from amity.core.models import OutboundEmail
 from amity.core.prepared import PreparedInsert, PreparedRead
 from amity.core.services import save_validated
 from amity.events.models import Activity
-from amity.registrations import permissions
+from amity.registrations import offers, permissions, rooms
 from amity.registrations.certify import certificate_file_delete
 from amity.registrations.models import (
     AttendanceImport,
@@ -58,9 +59,15 @@ def registration_settings_save(
     with transaction.atomic():
         row = settings_for(activity) or RegistrationSettings(activity=activity)
         previous_capacity = row.capacity if row.pk else None
+        previous_offers = row.offer_hours if row.pk else None
         save_validated(row, fields)
-        if row.capacity is None or (
-            previous_capacity is not None and row.capacity > previous_capacity
+        if previous_offers and not row.offer_hours:
+            # Offers turned off: the places they held go at once, in waiting-list order.
+            offers.offers_withdraw(activity=activity)
+        if (
+            row.capacity is None
+            or (previous_capacity is not None and row.capacity > previous_capacity)
+            or (previous_offers and not row.offer_hours)
         ):
             _promote_waiting(activity=activity, settings_row=_locked_settings(activity))
     transaction.on_commit(lambda: reminders_schedule(activity_id=activity.pk))
@@ -180,7 +187,18 @@ def _confirmed_count(activity: Activity) -> int:
 
 
 def _has_room(activity: Activity, settings_row: RegistrationSettings) -> bool:
-    return settings_row.capacity is None or _confirmed_count(activity) < settings_row.capacity
+    """Whether a place is free: pending offers (``offers``) hold theirs."""
+    free = _free_places(activity, settings_row)
+    return free is None or free > 0
+
+
+def _free_places(activity: Activity, settings_row: RegistrationSettings) -> int | None:
+    """How many places are free (None: no limit); pending offers hold theirs."""
+    if settings_row.capacity is None:
+        return None
+    if settings_row.offer_hours:
+        return max(settings_row.capacity - offers.places_taken(activity), 0)
+    return max(settings_row.capacity - _confirmed_count(activity), 0)
 
 
 def _notify(registration: Registration, kind: str, key: str = "") -> None:
@@ -253,6 +271,79 @@ def registration_create(
     )
 
 
+def registrations_create_many(
+    *,
+    activity: Activity,
+    people: Sequence[Mapping[str, Any]],
+    user: User | AnonymousUser | None = None,
+) -> list[tuple[Registration, bool]]:
+    """Register several people at once (a team's table), all or none: one transaction
+    that takes the activity's lock first, then registers each person in order exactly as
+    ``registration_create`` does — a place while there is one, else the waiting list; a
+    known address is not registered twice but sent its link; each new registrant's own
+    email is queued for when the transaction commits. Raises ``RegistrationClosed`` (and
+    writes nothing) when the activity does not accept registrations.
+
+    Returns (registration, created) for each person, in order.
+
+    New addresses are written together: the places free are counted once under the lock
+    and given in the table's order, the rest wait in that order (the same time, then
+    the row's id). When the activity has rooms and livestreams, or for an address
+    registered before and cancelled, each person goes through ``_register`` on its own."""
+    with transaction.atomic():
+        try:
+            settings_row = _locked_settings(activity)
+        except RegistrationSettings.DoesNotExist:
+            raise NotTakingRegistrations(_("This activity does not take registrations.")) from None
+        if settings_row.has_ways_in:
+            return [
+                _register(activity=activity, fields=fields, user=user, submission_key="")
+                for fields in people
+            ]
+        now = database_now()
+        if not settings_row.accepting_now():
+            raise RegistrationClosed(_("Registration for this activity is closed."))
+        emails = [fields["email"].strip().lower() for fields in people]
+        known = {
+            r.email: r for r in Registration.objects.filter(activity=activity, email__in=emails)
+        }
+        free = _free_places(activity, settings_row)
+        results: list[tuple[Registration, bool] | None] = []
+        new: list[Registration] = []
+        seen: set[str] = set()
+        for fields, email in zip(people, emails, strict=True):
+            earlier = known.get(email)
+            if email in seen or (earlier and earlier.status == RegistrationStatus.CANCELLED):
+                results.append(None)  # one by one, below
+                continue
+            seen.add(email)
+            if earlier is not None:
+                _send_link(earlier, now, "")
+                results.append((earlier, False))
+                continue
+            confirmed = free is None or free > 0
+            if free:
+                free -= 1
+            registration = Registration(activity=activity)
+            status = RegistrationStatus.CONFIRMED if confirmed else RegistrationStatus.WAITING
+            _fill(registration, fields, email, status, now, user, "")
+            registration.way_in = None
+            new.append(registration)
+            results.append((registration, True))
+        Registration.objects.bulk_create(new, batch_size=500)
+        for registration in new:
+            _notify(
+                registration,
+                MessageKind.CONFIRMATION
+                if registration.status == RegistrationStatus.CONFIRMED
+                else MessageKind.WAITING,
+            )
+        return [
+            found or _register(activity=activity, fields=fields, user=user, submission_key="")
+            for found, fields in zip(results, people, strict=True)
+        ]
+
+
 # Every registration writes one: compiled once (see amity.core.prepared).
 _NEW_REGISTRATION = PreparedInsert(Registration, skip_conflicts=True)
 
@@ -270,9 +361,9 @@ def _register(
             settings_row = _locked_settings(activity)
         except RegistrationSettings.DoesNotExist:
             raise NotTakingRegistrations(_("This activity does not take registrations.")) from None
-        # Read the clock only once the lock is held: the waiting list's order is the order
-        # in which people got the lock.
-        now = timezone.now()
+        # Read the clock only once the lock is held, and the database's (one clock for
+        # every server): the waiting list's order is the order in which people got the lock.
+        now = database_now()
         if not settings_row.accepting_now():
             # The same answer for every address: a known one is not told apart.
             raise RegistrationClosed(_("Registration for this activity is closed."))
@@ -283,6 +374,11 @@ def _register(
         )
         registration = Registration(activity=activity)
         _fill(registration, fields, email, status, now, user, submission_key)
+        # The room or livestream, set before the row is written (nothing to read when
+        # the activity has no ways in).
+        rebalance = status == RegistrationStatus.CONFIRMED and rooms.way_in_for_new(
+            registration=registration, settings_row=settings_row
+        )
         # Most people are new: insert, and let the one-per-email constraint say when they
         # are not (the row is then not written, and the transaction goes on).
         if _NEW_REGISTRATION.insert(registration):
@@ -299,8 +395,13 @@ def _register(
             registration.checked_in = False
             registration.minutes_attended = None
             _fill(registration, fields, email, status, now, user, submission_key)
+            rebalance = status == RegistrationStatus.CONFIRMED and rooms.way_in_for_new(
+                registration=registration, settings_row=settings_row
+            )
             registration.save()
             occasion = now.strftime("%Y%m%d%H%M%S%f")
+        if rebalance:
+            rooms.rooms_rebalance(activity=activity, quiet=[registration.pk])
         _notify(
             registration,
             MessageKind.CONFIRMATION
@@ -368,27 +469,28 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration = Registration.objects.get(pk=registration.pk)
         if registration.status == RegistrationStatus.CANCELLED:
             return registration
+        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = timezone.now()
-        registration.save(update_fields=["status", "cancelled_at"])
+        registration.way_in = None
+        registration.save(update_fields=["status", "cancelled_at", "way_in"])
+        offers.offers_release(registration=registration)
         _notify(registration, MessageKind.CANCELLATION, key=registration.cancelled_at.isoformat())
         _promote_waiting(activity=registration.activity, settings_row=settings_row)
+        if was_confirmed and settings_row.has_ways_in:
+            # A place in the room may be free: the next one on the livestream moves in.
+            rooms.rooms_rebalance(activity=registration.activity)
     return registration
 
 
 def _promote_waiting(*, activity: Activity, settings_row: RegistrationSettings) -> int:
-    """Give free places to the people waiting longest. Call with the lock held."""
-    promoted = 0
-    while _has_room(activity, settings_row):
-        nxt = Registration.objects.filter(activity=activity).waiting().first()
-        if nxt is None:
-            break
-        nxt.status = RegistrationStatus.CONFIRMED
-        nxt.promoted_at = timezone.now()
-        nxt.save(update_fields=["status", "promoted_at"])
-        _notify(nxt, MessageKind.PROMOTION, key=nxt.promoted_at.isoformat())
-        promoted += 1
-    return promoted
+    """Give free places to the people waiting longest — or, when the activity offers
+    places for a time (``offer_hours``), offer them (``offers``). Call with the lock held.
+    Returns how many were promoted or offered a place."""
+    offered = offers.offers_fill(activity=activity, settings_row=settings_row)
+    if offered is not None:
+        return offered
+    return len(offers.promote_at_once(activity=activity, settings_row=settings_row))
 
 
 def registration_check_in(*, registration: Registration, present: bool) -> Registration:
@@ -417,6 +519,8 @@ def registration_erase(*, registration: Registration, release_place: bool = True
         if release_place and registration.status != RegistrationStatus.CANCELLED:
             registration.status = RegistrationStatus.CANCELLED
             registration.cancelled_at = timezone.now()
+            registration.way_in = None
+            offers.offers_release(registration=registration)
         _forget_in_reports(registration)
         certificate = Certificate.objects.filter(registration=registration).first()
         if certificate is not None:
@@ -436,6 +540,8 @@ def registration_erase(*, registration: Registration, release_place: bool = True
         registration.emails.all().delete()
         if release_place and was_confirmed:
             _promote_waiting(activity=registration.activity, settings_row=settings_row)
+            if settings_row.has_ways_in:
+                rooms.rooms_rebalance(activity=registration.activity)
     return registration
 
 
@@ -452,9 +558,13 @@ def _forget_in_reports(registration: Registration) -> None:
                 or line.get("registrant") == registration.pk
             )
         ]
-        if len(lines) != len(record.report) or key in record.minutes:
+        # Merged attendance keeps the registrant's times under their id (no personal
+        # data); a line that matched nobody but carried their address is dropped.
+        unmatched = f"e:{email}" if email else ""
+        if len(lines) != len(record.report) or key in record.minutes or unmatched in record.people:
             record.report = lines
-            record.save(update_fields=["report"])
+            record.people.pop(unmatched, None)
+            record.save(update_fields=["report", "people"])
 
 
 def registration_export(registration: Registration) -> dict[str, Any]:

@@ -4,7 +4,7 @@ services queue them with ``enqueue_task("registrations.<what>", ...)`` and never
 this module."""
 
 from amity.core.background import background_task
-from amity.registrations import announcements, certify, mail, privacy, reminders
+from amity.registrations import announcements, certify, mail, offers, privacy, reminders
 
 
 @background_task("registrations.notify", queue_name="email")
@@ -33,3 +33,9 @@ def issue_certificates(activity_id: int) -> int:
 @background_task("registrations.erase_expired")
 def erase_expired() -> int:
     return privacy.erase_expired_registrations()
+
+
+@background_task("registrations.expire_offers")
+def expire_offers(activity_id: int | None = None) -> int:
+    """Queued for each offer's deadline; run twice, the second run finds nothing due."""
+    return offers.offers_expire_due(activity_id=activity_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from amity.registrations import views
+from amity.registrations import group_views, rooms_views, views
 
 app_name = "registrations"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("activities/<int:pk>/registrants/message/", views.announce, name="announce"),
     path("activities/<int:pk>/attendance/", views.attendance, name="attendance"),
     path(
+        "activities/<int:pk>/attendance.<str:fmt>",
+        views.attendance_export,
+        name="attendance_export",
+    ),
+    path(
         "activities/<int:pk>/attendance/reports/<int:report>/",
         views.attendance_report,
         name="attendance_report",
@@ -30,6 +35,14 @@ urlpatterns = [
         views.issue_certificates,
         name="issue_certificates",
     ),
+    path("activities/<int:pk>/team/", group_views.team_register, name="team"),
+    path(
+        "activities/<int:pk>/team/<int:submission>/",
+        group_views.team_submission,
+        name="team_submission",
+    ),
+    path("activities/<int:pk>/group-links/", group_views.group_links, name="group_links"),
+    path("team/<str:token>/", group_views.team_register_by_link, name="team_by_link"),
     path("registration/<str:token>/", views.self_service, name="self"),
     path(
         "registration/<str:token>/calendar.ics",
@@ -44,6 +57,8 @@ urlpatterns = [
         views.self_service_certificate,
         name="self_certificate",
     ),
+    path("activities/<int:pk>/ways-in/", rooms_views.ways_in, name="ways_in"),
+    path("offers/<uuid:token>/", rooms_views.offer, name="offer"),
     path("certificates/<str:code>/", views.verify, name="verify"),
     path("privacy-notices/", views.privacy_notices, name="privacy_notices"),
 ]

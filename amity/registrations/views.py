@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,15 +17,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from amity.core import ratelimit
+from amity.core import downloads, ratelimit
 from amity.core.editing import confirm_page
 from amity.core.paging import page_of, query_without
+from amity.core.spreadsheets import csv_bytes, xlsx_bytes
 from amity.events.models import Activity
-from amity.registrations import certify, exports, permissions, selectors, services
+from amity.registrations import certify, exports, offers, permissions, selectors, services
 from amity.registrations.announcements import announcement_create
 from amity.registrations.announcements import recipients as announcement_recipients
 from amity.registrations.attendance import ReportError, UnknownColumns, parse_report
 from amity.registrations.attendance_import import attendance_import
+from amity.registrations.attendance_merge import attendance_table, session_figures
 from amity.registrations.forms import (
     AnnouncementForm,
     AttendanceReportForm,
@@ -35,9 +37,15 @@ from amity.registrations.forms import (
     RegistrationSettingsForm,
     valid_zone,
 )
-from amity.registrations.mail import activity_calendar, local_time, upcoming_sessions
+from amity.registrations.mail import (
+    join_context,
+    local_time,
+    upcoming_sessions,
+    way_in_calendar,
+)
 from amity.registrations.models import (
     Certificate,
+    OfferStatus,
     Profession,
     Question,
     Registration,
@@ -224,6 +232,9 @@ def self_service(request, token: str):
         (s, local_time(s.starts_at, s.ends_at, registration.time_zone, s.time_zone))
         for s in upcoming_sessions(activity)
     ]
+    if registration.status == RegistrationStatus.WAITING:
+        offers.offers_expire_lazily(activity)
+        registration.refresh_from_db()
     position = selectors.waiting_position(registration)
     certificate = Certificate.objects.filter(registration=registration).first()
     return render(
@@ -236,6 +247,10 @@ def self_service(request, token: str):
             "position": position,
             "token": token,
             "certificate": certificate,
+            "offer": registration.offers.filter(status=OfferStatus.PENDING).first()
+            if registration.status == RegistrationStatus.WAITING
+            else None,
+            **join_context(registration),
         },
     )
 
@@ -244,8 +259,10 @@ def self_service(request, token: str):
 @_by_link
 def self_service_calendar(request, token: str):
     registration = permissions.get_registration_for_token(token)
+    way_in = join_context(registration)["way_in"]
     response = HttpResponse(
-        activity_calendar(registration.activity), content_type="text/calendar; charset=utf-8"
+        way_in_calendar(registration.activity, way_in),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = (
         f'attachment; filename="activity-{registration.activity_id}.ics"'
@@ -312,10 +329,9 @@ def self_service_erase(request, token: str):
 def self_service_certificate(request, token: str):
     registration = permissions.get_registration_for_token(token)
     certificate = get_object_or_404(Certificate, registration=registration)
-    return FileResponse(
+    return downloads.attachment(
         certify.certificate_pdf(certificate),
-        as_attachment=True,
-        filename=f"certificate-{certificate.code}.pdf",
+        name=f"certificate-{certificate.code}.pdf",
         content_type="application/pdf",
     )
 
@@ -509,6 +525,8 @@ def attendance(request, pk: int):
                 filename=upload.name,
                 parsed=parsed,
                 user=request.user,
+                platform=form.cleaned_data["platform"],
+                platform_name=form.cleaned_data["platform_name"],
             )
             return redirect("registrations:attendance_report", pk=activity.pk, report=record.pk)
     q = request.GET.get("q", "").strip()
@@ -528,9 +546,30 @@ def attendance(request, pk: int):
             "q": q,
             "certificates": certify.certificates_summary(activity),
             "settings": services.settings_for(activity),
+            "figures": session_figures(activity),
         },
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_safe
+def attendance_export(request, pk: int, fmt: str):
+    """Attendance per session: the figures per way in and merged, and each person's
+    minutes in the room, on the livestreams and merged."""
+    activity = permissions.get_activity_to_manage(request.user, pk)
+    table = attendance_table(activity)
+    if fmt == "csv":
+        response = HttpResponse(csv_bytes(table), content_type="text/csv; charset=utf-8")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            xlsx_bytes(table, title=_("Attendance")),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.{fmt}"'
+    return response
 
 
 @login_required

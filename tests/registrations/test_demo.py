@@ -12,7 +12,8 @@ def test_demo_has_an_open_webinar_a_full_workshop_and_the_2020_talks_certificate
     call_command("load_demo", people=0, verbosity=0)  # a second load adds nothing
 
     webinar = Registration.objects.filter(activity__title=WEBINAR)
-    assert webinar.count() == 180
+    # 180 registered one by one, 6 as a team with a group link (group_demo).
+    assert webinar.count() == 186
     assert webinar.first().activity.registration_settings.accepting_now()
     workshop = Registration.objects.filter(activity__title=WORKSHOP)
     assert (workshop.confirmed().count(), workshop.waiting().count()) == (20, 6)

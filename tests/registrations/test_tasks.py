@@ -42,6 +42,7 @@ def test_tasks_are_declared_by_name_when_the_app_is_ready():
 
     assert names == [
         "registrations.erase_expired",
+        "registrations.expire_offers",
         "registrations.issue_certificates",
         "registrations.notify",
         "registrations.send_announcement",
