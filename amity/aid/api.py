@@ -39,7 +39,6 @@ from amity.aid.schemas import (
     ParcelOut,
     PledgeIn,
     PledgeOut,
-    ProblemOut,
     ReceiptIn,
     RequestIn,
     RequestOut,
@@ -50,7 +49,7 @@ from amity.aid.schemas import (
     ShipmentStatusIn,
     StockOut,
 )
-from amity.core.schemas import Pages, errors_detail
+from amity.core.schemas import Pages, ProblemOut, errors_detail
 from amity.directory.models import PartnershipStatus
 from amity.directory.permissions import (
     departments_visible_to,

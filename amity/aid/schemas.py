@@ -11,7 +11,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from amity.aid.models import Allocation, RequestStatus, ShipmentStatus, Urgency
-from amity.core.schemas import ErrorOut, FilterSchema, Id, InputSchema, LongText
+from amity.core.schemas import FilterSchema, Id, InputSchema, LongText
 from amity.directory.schemas import InstitutionRef
 
 # A bound that no real gift reaches and every database integer holds, so that a made-up
@@ -25,17 +25,6 @@ UnitsOrNone = Annotated[int, Field(ge=0, le=UNITS_MAX)]
 
 def _absolute(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
-
-
-class ProblemOut(ErrorOut):
-    """Why a request was refused: a sentence in ``detail``; for a conflict, a ``code``
-    a program can act on; for bad input, the messages by field in ``errors``."""
-
-    code: str = Field(
-        "",
-        description="not_enough_stock, already_decided or conflict (409); invalid (422)",
-    )
-    errors: dict[str, list[str]] | None = None
 
 
 # --- catalogue and stock -------------------------------------------------------------------

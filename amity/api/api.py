@@ -14,8 +14,8 @@ from amity.directory.api import router as directory_router
 from amity.directory.schemas import PersonOut
 from amity.events.api import router as events_router
 from amity.registrations.api import router as registrations_router
-from amity.reports.api import router as reports_router
 from amity.relations.api import router as relations_router
+from amity.reports.api import router as reports_router
 from amity.research.api import router as research_router
 from amity.scheduling.api import router as scheduling_router
 from amity.sharing.api import router as sharing_router

@@ -103,6 +103,25 @@ class ErrorOut(Schema):
     detail: str
 
 
+class Problem(ErrorOut):
+    """Why a request was refused: a sentence in ``detail``; for bad input (422) the
+    messages by field in ``errors``."""
+
+    errors: dict[str, list[str]] | None = None
+
+
+class ProblemOut(ErrorOut):
+    """Why a request was refused: a sentence in ``detail``; for a conflict, a ``code``
+    a program can act on; for bad input, the messages by field in ``errors``."""
+
+    code: str = Field(
+        "",
+        description="invalid (422); for a conflict (409) what the operation names, such as "
+        "not_enough_stock, already_decided or conflict",
+    )
+    errors: dict[str, list[str]] | None = None
+
+
 def errors_detail(errors: Mapping[str, list[str]]) -> str:
     """The ``detail`` sentence of a 422: each field's messages after its name (the form's
     own messages alone), as every API error of Amity reads."""

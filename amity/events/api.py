@@ -11,7 +11,15 @@ from ninja.pagination import paginate
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from amity.core.schemas import FilterSchema, Id, InputSchema, LongText, Pages, errors_detail
+from amity.core.schemas import (
+    FilterSchema,
+    Id,
+    InputSchema,
+    LongText,
+    Pages,
+    Problem,
+    errors_detail,
+)
 from amity.directory.permissions import coordinated_department
 from amity.events import permissions, selectors, services, timing
 
@@ -157,11 +165,6 @@ class AgendaQuery(FilterSchema):
     department: Id | None = None
     partner: Id | None = None
     language: str = ""
-
-
-class Problem(Schema):
-    detail: str
-    errors: dict[str, list[str]] | None = None
 
 
 def _problem(error: ValidationError | timing.LocalTimeError) -> Status:

@@ -20,14 +20,13 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 from ninja.pagination import paginate
 
-from amity.core.schemas import Pages, errors_detail
+from amity.core.schemas import Pages, ProblemOut, errors_detail
 from amity.research import enrolment, exports, permissions, selectors, services
 from amity.research.models import EthicsApproval, RegistryId, Site, Study, StudyMember
 from amity.research.schemas import (
     ApprovalOut,
     EnrolmentIn,
     EnrolmentOut,
-    ProblemOut,
     PublicationIn,
     PublicationOut,
     RegistryIdIn,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from amity.core.bilingual import in_reader_language
-from amity.core.schemas import ErrorOut, FilterSchema, InputSchema
+from amity.core.schemas import FilterSchema, InputSchema
 from amity.directory.schemas import InstitutionRef
 from amity.research.identifiers import doi_url, registry_url
 from amity.research.models import Registry, StudyStatus
@@ -18,14 +18,6 @@ Count = Annotated[int, Field(ge=0, le=MAX_MONTHLY_ENROLMENT)]
 
 def _absolute(context, path: str) -> str:
     return context["request"].build_absolute_uri(path)
-
-
-class ProblemOut(ErrorOut):
-    """Why a request was refused: a sentence in ``detail``; for bad input (422) the
-    messages by field in ``errors``."""
-
-    code: str = Field("", description="invalid (422)")
-    errors: dict[str, list[str]] | None = None
 
 
 class PersonRef(Schema):

@@ -37,3 +37,30 @@ def test_api_filters_people_like_the_page(world, client):
         data["items"][0]["url"]
         == f"http://testserver/directory/people/{world.coordinator.person.pk}/"
     )
+
+
+def test_no_two_answer_shapes_share_a_name_in_the_openapi_document():
+    """The document keeps one schema per name: two different shapes with one name would
+    describe one endpoint's answers with another's fields, and clients generated from it
+    would read them wrong."""
+    import inspect
+
+    from ninja import Schema
+
+    from amity.api.api import api
+
+    api.get_openapi_schema()  # imports every router's schemas
+    by_name: dict[str, dict[str, type]] = {}
+    stack = [Schema]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("amity."):
+            by_name.setdefault(cls.__name__, {})[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    clashes = {
+        name: sorted(classes)
+        for name, classes in by_name.items()
+        if len({str(c.model_json_schema()) for c in classes.values()}) > 1
+        and not any(inspect.isabstract(c) for c in classes.values())
+    }
+    assert clashes == {}
