@@ -240,22 +240,30 @@ def _answerable(offer: Offer, now: datetime) -> None:
         )
 
 
+def _record_answer(offer: Offer, status: str) -> tuple[Offer, RegistrationSettings, datetime]:
+    """Within the caller's transaction: lock the activity's registrations, let a due offer
+    expire first, refuse an answer that comes too late or twice (``OfferClosed``), and
+    record this one. Returns the offer as now stored, the locked settings row and now."""
+    settings_row = rooms.registration_lock(offer.activity)
+    now = timezone.now()
+    offer = Offer.objects.select_related("registration__activity").get(pk=offer.pk)
+    if offer.status == OfferStatus.PENDING and offer.expires_at <= now:
+        _expire(offer.activity, settings_row, now)
+        offer.refresh_from_db()
+    _answerable(offer, now)
+    offer.status = status
+    offer.answered_at = now
+    offer.save(update_fields=["status", "answered_at"])
+    return offer, settings_row, now
+
+
 def offer_accept(*, offer: Offer) -> OfferAnswer:
     """Accept an offered place in time: the registration is confirmed (with its way in)
     and the confirmation emailed. ``OfferClosed`` when it is too late or answered."""
     activity = offer.activity
     with transaction.atomic():
-        settings_row = rooms.registration_lock(activity)
-        now = timezone.now()
-        offer = Offer.objects.select_related("registration__activity").get(pk=offer.pk)
-        if offer.status == OfferStatus.PENDING and offer.expires_at <= now:
-            _expire(activity, settings_row, now)
-            offer.refresh_from_db()
-        _answerable(offer, now)
+        offer, settings_row, now = _record_answer(offer, OfferStatus.ACCEPTED)
         registration = offer.registration
-        offer.status = OfferStatus.ACCEPTED
-        offer.answered_at = now
-        offer.save(update_fields=["status", "answered_at"])
         rebalance = rooms.way_in_for_new(registration=registration, settings_row=settings_row)
         registration.status = RegistrationStatus.CONFIRMED
         registration.promoted_at = now
@@ -271,17 +279,8 @@ def offer_decline(*, offer: Offer) -> OfferAnswer:
     the next person. ``OfferClosed`` when it is too late or answered."""
     activity = offer.activity
     with transaction.atomic():
-        settings_row = rooms.registration_lock(activity)
-        now = timezone.now()
-        offer = Offer.objects.select_related("registration__activity").get(pk=offer.pk)
-        if offer.status == OfferStatus.PENDING and offer.expires_at <= now:
-            _expire(activity, settings_row, now)
-            offer.refresh_from_db()
-        _answerable(offer, now)
+        offer, settings_row, now = _record_answer(offer, OfferStatus.DECLINED)
         registration = offer.registration
-        offer.status = OfferStatus.DECLINED
-        offer.answered_at = now
-        offer.save(update_fields=["status", "answered_at"])
         registration.status = RegistrationStatus.CANCELLED
         registration.cancelled_at = now
         registration.save(update_fields=["status", "cancelled_at"])
