@@ -4,7 +4,9 @@ with the privacy notice each registrant accepted and their separate consents.
 A list for the partner abroad (``for_partner``) holds only what the transfer consent
 names — status, registration time, names, email, institution, country, profession — of
 those who gave it (the caller narrows the list with ``selectors.for_partner_abroad``):
-no answers (they may be sensitive), no delivery or attendance details."""
+no answers (they may be sensitive), no way in, team, delivery or attendance details.
+The organiser's list names each confirmed registrant's way to take part (the room or a
+livestream) and the team they were registered with, if any."""
 
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,8 @@ def _header(activity: Activity) -> list[str]:
         _("Profession"),
         _("Time zone"),
         _("Waiting since"),
+        _("Way to take part"),
+        _("Team"),
         _("Email delivery"),
         _("Checked in"),
         _("Minutes attended"),
@@ -47,7 +51,10 @@ def rows(activity: Activity, qs, *, for_partner: bool = False) -> list[list]:
         header, question_ids = header[:PARTNER_COLUMNS], []
     out = [header]
     for r in (
-        qs.select_related("confirmation", "notice").order_by("created_at", "pk").iterator(2000)
+        qs.select_related("confirmation", "notice", "way_in")
+        .prefetch_related("group_submissions")
+        .order_by("created_at", "pk")
+        .iterator(2000)
     ):
         row = _row(r, question_ids)
         out.append(row[:PARTNER_COLUMNS] if for_partner else row)
@@ -67,6 +74,8 @@ def _row(r: Registration, question_ids: list[str]) -> list:
         r.get_profession_display() if r.profession else "",
         r.time_zone,
         r.queued_at.strftime("%Y-%m-%d %H:%M:%S UTC") if r.status == "waiting" else "",
+        str(r.way_in) if r.way_in_id else "",
+        "; ".join(team.label for team in r.group_submissions.all()),
         r.confirmation.get_status_display() if r.confirmation else _("Not yet queued"),
         _("yes") if r.checked_in else "",
         r.minutes_attended if r.minutes_attended is not None else "",

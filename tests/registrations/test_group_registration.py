@@ -1,6 +1,7 @@
 """Group registration: a coordinator's table checked row by row, then everyone registered
 at once, places and waiting list as for one person, each with their own email."""
 
+import csv
 import io
 from datetime import timedelta
 
@@ -335,3 +336,26 @@ def test_the_column_names_the_page_shows_are_read_back_as_a_header(language):
         labels = [str(groups.FIELD_LABELS[name]) for name in groups.COLUMNS]
     header = groups._header(labels)
     assert header == {name: index for index, name in enumerate(groups.COLUMNS)}
+
+
+def test_the_organisers_export_names_the_team_each_person_came_with(partnered, world, login):
+    client = login(world.partner_contact)
+    url = f"/activities/{partnered.pk}/team/"
+    preview = _check(client, partnered, GOOD.encode())
+    _confirm(client, url, preview)
+    services.registration_create(
+        activity=partnered,
+        fields={k: v for k, v in registrant(7).items() if k != "consent"},
+    )
+
+    body = login(world.office).get(f"/activities/{partnered.pk}/registrants.csv").content
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    teams = {row["Email"]: row["Team"] for row in table}
+    team = GroupSubmission.objects.get().label
+    assert team == world.partner.name
+    assert teams == {
+        "fu.junfen@zju.example.cn": team,
+        "li.na@zju.example.cn": team,
+        "chen.jing@zju.example.cn": team,
+        registrant(7)["email"]: "",
+    }

@@ -277,3 +277,22 @@ def test_a_bad_way_in_on_the_page_saves_nothing_and_says_why(webinar, login, wor
     assert response.status_code == 422
     assert "Enter a valid URL." in response.text
     assert WayIn.objects.count() == 0
+
+
+def test_the_organisers_export_names_each_persons_way_in(webinar, login, world):
+    """The registrants' CSV says who is in the room and who follows the livestream, in
+    the organiser's language."""
+    import csv
+    import io
+
+    _ways(webinar, capacity=1)
+    _register(webinar, 0)
+    _register(webinar, 1)
+
+    body = login(world.office).get(f"/activities/{webinar.pk}/registrants.csv").content
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+    assert {row["Email"].split("@")[0]: row["Way to take part"] for row in table} == {
+        "zhang0": "Meeting room: Tencent Meeting",
+        "zhang1": "Livestream: Hospital streaming server",
+    }
