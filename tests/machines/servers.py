@@ -80,8 +80,8 @@ class S3Server:
 
     endpoint_url: str
     bucket: str
-    process: subprocess.Popen
-    log: Path
+    process: subprocess.Popen | None  # None: a server this run did not start
+    log: Path | None
 
     @property
     def storage_url(self) -> str:
@@ -139,10 +139,28 @@ def _answers(url: str) -> bool:
         connection.close()
 
 
+def _wait_until_answers(endpoint: str, process: subprocess.Popen | None, log: Path | None):
+    deadline = time.monotonic() + START_DEADLINE_S
+    while not _answers(endpoint):
+        if (process and process.poll() is not None) or time.monotonic() > deadline:
+            said = harness.tail(log) if log else ""
+            raise RuntimeError(f"the S3-compatible server at {endpoint} does not answer\n{said}")
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def s3_server() -> Iterator[S3Server]:
-    """``moto_server`` (the "test" extra's ``moto[server]``) on a free loopback port until
-    it answers, with an empty bucket; stopped afterwards."""
+    """The S3-compatible object store the tests keep files in, with an empty bucket:
+    the one ``.ci/run`` started for the whole run (``AMITY_TEST_S3_ENDPOINT``), else
+    ``moto_server`` (the "test" extra's ``moto[server]``) started here on a free loopback
+    port and stopped afterwards."""
+    given = os.environ.get("AMITY_TEST_S3_ENDPOINT", "")
+    if given:
+        _wait_until_answers(given, None, None)
+        server = S3Server(given, "", None, None)
+        server.bucket = server.new_bucket()
+        yield server
+        return
     folder = Path(tempfile.mkdtemp(prefix="amity-s3-"))
     port = harness.free_port()
     log = folder / "moto.log"
@@ -151,11 +169,7 @@ def s3_server() -> Iterator[S3Server]:
     process = harness.start(command, env, folder, log)
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while not _answers(endpoint):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto_server did not start:\n{harness.tail(log)}")
-            time.sleep(0.1)
+        _wait_until_answers(endpoint, process, log)
         server = S3Server(endpoint, "", process, log)
         server.bucket = server.new_bucket()
         yield server
