@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from amity.core.models import OutboundEmail
@@ -141,7 +142,9 @@ class Question(models.Model):
             "about a child under 14: registrants answer it only after a separate consent."
         ),
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order on a list", "position"), default=0
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -219,7 +222,9 @@ class WayIn(models.Model):
         default=RoomPriority.STANDARD,
     )
     invited_institutions = models.TextField(_("invited institutions (one per line)"), blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(
+        pgettext_lazy("order on a list", "position"), default=0
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
