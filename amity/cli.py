@@ -94,8 +94,13 @@ def warm_up() -> None:
     on its first request, so that every worker inherits it: every app's URL patterns and
     views (the table of names walks them all), every template, the names of the time zones
     (every request checks the viewer's zone against them), the translation catalogues of
-    every language, and the data of the zones the feeds use (``feeds.prepare_zones``). No database
-    connection is left open to cross the fork. Changes no data and no response."""
+    every language, the data of the zones the feeds use (``feeds.prepare_zones``) and the
+    world map's country outlines (``reports.maps.world_shapes``, read from their package).
+    What is loaded is then frozen out of the garbage collector's reach (``gc.freeze``): it
+    lives as long as the server, and a worker's first collections need not walk it. No
+    database connection is left open to cross the fork. Changes no data and no response."""
+    import gc
+
     from django.conf import settings
     from django.db import DatabaseError, connections
     from django.urls import get_resolver
@@ -103,10 +108,12 @@ def warm_up() -> None:
 
     from amity.core.zones import time_zone_names
     from amity.events import feeds
+    from amity.reports import maps
 
     get_resolver().reverse_dict  # noqa: B018
     _compile_templates()
     time_zone_names()
+    maps.world_shapes()
     for code, _name in settings.LANGUAGES:
         translation.check_for_language(code)
         with translation.override(code):
@@ -119,6 +126,8 @@ def warm_up() -> None:
         print(f"Zones of the feeds not prepared: {error}", file=sys.stderr, flush=True)
     finally:
         connections.close_all()
+    gc.collect()
+    gc.freeze()
 
 
 def _compile_templates() -> None:

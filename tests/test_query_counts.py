@@ -347,7 +347,7 @@ QUERIES = {
     "API tokens": 4,
     "partner page": 16,  # 12, and aid's and research's panels and timelines
     "registrants": 15,  # 14, and the partners abroad (the export for them, issue #12)
-    "attendance": 14,
+    "attendance": 15,  # 14, and the reports merged per session (issue #16)
     "aid overview": 12,
     "aid items": 4,
     "aid stock": 8,

@@ -38,3 +38,8 @@ class AidConfig(AppConfig):
         track(Shipment, m2m=["requests"])
         track(ShipmentEvent, part_of=("aid.shipment", "shipment"))
         track(Parcel, part_of=("aid.shipment", "shipment"))
+
+        # Figures for the reports (amity.core.figures).
+        from amity.aid import figures as report_figures
+
+        report_figures.register()

@@ -18,3 +18,8 @@ class DirectoryConfig(AppConfig):
         track(Person, m2m=["languages"], hidden=["email", "phone"])
         track(Experience, part_of=("directory.person", "person"))
         track(Membership, part_of=("directory.person", "person"))
+
+        # Figures for the reports (amity.core.figures).
+        from amity.directory import figures as report_figures
+
+        report_figures.register()

@@ -39,6 +39,8 @@ DEMO_LOGINS: list[tuple[str, str | None, Role, str]] = [
     ("coordinator", "li-haifeng", Role.COORDINATOR, "department coordinator, Rehabilitation"),
     ("staff", "shen-jie", Role.STAFF, "staff member, Cardiology"),
     ("partner", "@Loma Linda University", Role.PARTNER_CONTACT, "partner contact, Loma Linda"),
+    # In the "Hospital leaders" group (amity.reports.demo): may read the reports.
+    ("leader", "fu-junfen", Role.STAFF, "hospital leader, sees the reports"),
 ]
 
 

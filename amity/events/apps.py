@@ -26,3 +26,12 @@ class EventsConfig(AppConfig):
         track(SessionSpeaker, part_of=("events.session", "session"))
         track(Participation, part_of=("events.activity", "activity"))
         track(Material, part_of=("events.activity", "activity"))
+        # Every feed's version moves with every change a feed shows (amity.events.feeds).
+        from amity.events.feeds import watch_changes
+
+        watch_changes()
+
+        # Figures for the reports (amity.core.figures).
+        from amity.events import figures as report_figures
+
+        report_figures.register()

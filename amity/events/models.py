@@ -331,6 +331,10 @@ class Attendance(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["session", "person"], name="events_attendance_unique")
         ]
+        # The reports count who was present at the sessions of a period from the index alone.
+        indexes = [
+            models.Index(fields=["session", "present", "person"], name="events_attend_report_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.session}"

@@ -6,3 +6,9 @@ class LearningConfig(AppConfig):
     name = "amity.learning"
     label = "learning"
     verbose_name = _("Learning")
+
+    def ready(self) -> None:
+        # Figures for the reports (amity.core.figures).
+        from amity.learning import figures as report_figures
+
+        report_figures.register()

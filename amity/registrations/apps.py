@@ -24,3 +24,12 @@ class RegistrationsConfig(AppConfig):
         # personal data, and an erasure must leave none of it behind.
         track(RegistrationSettings, part_of=("events.activity", "activity"))
         track(Question, part_of=("events.activity", "activity"))
+
+        # Figures for the reports (amity.core.figures).
+        from amity.registrations import figures as report_figures
+
+        report_figures.register()
+        # Activities as stories for the reports' news draft.
+        from amity.registrations import stories
+
+        stories.register()

@@ -26,3 +26,8 @@ class RelationsConfig(AppConfig):
             include=["campaign", "person", "institution", "language"],
             part_of=("relations.campaign", "campaign"),
         )
+
+        # Figures for the reports (amity.core.figures).
+        from amity.relations import figures as report_figures
+
+        report_figures.register()

@@ -30,3 +30,8 @@ class ResearchConfig(AppConfig):
         track(research.EthicsApproval, part_of=("research.site", "site"))
         track(research.Enrolment, part_of=("research.site", "site"))
         track(research.Publication, part_of=("research.study", "study"))
+
+        # Figures for the reports (amity.core.figures).
+        from amity.research import figures as report_figures
+
+        report_figures.register()

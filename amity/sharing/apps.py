@@ -14,3 +14,8 @@ class SharingConfig(AppConfig):
 
         track(Document, m2m=["partners", "tags"], exclude=["current_version"])
         track(DocumentVersion, part_of=("sharing.document", "document"), exclude=["text"])
+
+        # Figures for the reports (amity.core.figures).
+        from amity.sharing import figures as report_figures
+
+        report_figures.register()
