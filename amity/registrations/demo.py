@@ -2,6 +2,11 @@
 attended and certificates), and an upcoming nationwide webinar open for registration,
 with a limited companion workshop that is full and has a waiting list.
 
+The lectures and forums held in the last two years (``amity.events.demo.PAST``) get their
+registrants with the minutes each attended, as a video service's report gives them; the
+calls, classrooms and the lecture series held for members get who was present at each
+session, as the organiser records it.
+
 Loading twice adds nothing (activities are found by title)."""
 
 import random
@@ -10,10 +15,18 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from amity.directory.models import Department, Institution, Language
+from amity.directory.models import Department, Institution, Language, Person
 from amity.events import services as event_services
 from amity.events import timing
-from amity.events.models import Activity
+from amity.events.demo import (
+    APPES_FORUM,
+    GROWTH_CLASSROOM,
+    NURSING_EXCHANGE,
+    PAST,
+    PDA_FORUM_PARTNERS,
+    PUBERTY_CLASSROOM,
+)
+from amity.events.models import Activity, Attendance, ParticipantRole, SessionStatus
 from amity.registrations import rooms, services
 from amity.registrations.certify import new_certificates
 from amity.registrations.group_demo import load_group_demo
@@ -73,9 +86,12 @@ def _people(count: int, seed: int):
         }
 
 
-def _bulk(activity: Activity, people, *, status=RegistrationStatus.CONFIRMED, minutes=None):
-    """Demo rows written directly (no emails go out for them)."""
-    now = timezone.now()
+def _bulk(
+    activity: Activity, people, *, status=RegistrationStatus.CONFIRMED, minutes=None, before=None
+):
+    """Demo rows written directly (no emails go out for them), registered one every five
+    minutes back from ``before`` (now when None)."""
+    now = before or timezone.now()
     rng = random.Random(activity.pk)  # noqa: S311 - demo data
     rows = []
     for n, fields in enumerate(people):
@@ -188,7 +204,73 @@ def load_demo_registrations() -> int:
         created += _bulk(workshop, people[20:], status=RegistrationStatus.WAITING)
     created += load_group_demo(WEBINAR, TALK_2020)
     _demo_rooms_and_offers()
+    created += _past_registrations()
     return created
+
+
+# Registrants of the lectures and forums held in the last two years: how many, the seed of
+# their synthetic names, the minutes a video service's report could give each (0: did not
+# come) and, for an exchange between nurses, their profession.
+PAST_REGISTRANTS: dict[str, tuple[int, int, list[int], str]] = {
+    GROWTH_CLASSROOM: (210, 2501, [0, 0, 20, 45, 70, 85, 90, 90], ""),
+    PDA_FORUM_PARTNERS: (160, 2502, [0, 30, 60, 120, 150, 180, 180], ""),
+    PUBERTY_CLASSROOM: (240, 2601, [0, 15, 45, 70, 85, 90, 90], ""),
+    APPES_FORUM: (180, 2602, [0, 30, 90, 150, 210, 270], ""),
+    NURSING_EXCHANGE: (70, 2603, [0, 45, 90, 135, 180, 180], "nurse"),
+}
+
+
+def _past_registrations() -> int:
+    """Registrants of the held lectures and forums (those without registration settings
+    yet): closed, kept three years for the reports, everyone registered before the first
+    session."""
+    created = 0
+    for title, (count, seed, minutes, profession) in PAST_REGISTRANTS.items():
+        activity = Activity.objects.filter(title=title).first()
+        if activity is None or hasattr(activity, "registration_settings"):
+            continue
+        first = activity.sessions.order_by("starts_at").first()
+        if first is None:
+            continue
+        services.registration_settings_save(
+            activity=activity,
+            fields={"capacity": None, "is_open": False, "retention_days": 3 * 365},
+        )
+        people = _people(count, seed=seed)
+        if profession:
+            people = ({**fields, "profession": profession} for fields in people)
+        created += _bulk(
+            activity, people, minutes=minutes, before=first.starts_at - timedelta(hours=1)
+        )
+    return created
+
+
+@transaction.atomic
+def load_demo_attendance() -> int:
+    """Who was present at each session held of the members' activities of ``PAST`` (calls,
+    classrooms, the lecture series): the organiser always, each other member at about four
+    sessions in five. Recorded through the events' service, as the organiser's page does;
+    an activity with attendance already is left as it is. Returns the rows added."""
+    added = 0
+    now = timezone.now()
+    for past in PAST:
+        activity = Activity.objects.filter(title=past.title).first()
+        if activity is None or Attendance.objects.filter(session__activity=activity).exists():
+            continue
+        participations = activity.participations.select_related("person").order_by("pk")
+        people: list[Person] = [p.person for p in participations]
+        if not people:
+            continue
+        organisers = {p.person_id for p in participations if p.role == ParticipantRole.ORGANISER}
+        sessions = activity.sessions.filter(
+            ends_at__lte=now, status=SessionStatus.SCHEDULED
+        ).order_by("starts_at")
+        for index, session in enumerate(sessions):
+            rng = random.Random(f"{past.title}/{index}")  # noqa: S311 - demo data
+            present = {p.pk for p in people if p.pk in organisers or rng.random() < 0.8}
+            event_services.attendance_record(session=session, people=people, present=present)
+            added += len(people)
+    return added
 
 
 def _demo_rooms_and_offers() -> None:
