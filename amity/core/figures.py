@@ -12,7 +12,7 @@ explains it: a definition in words, the list of items behind it and, where usefu
             key="events.sessions_held",
             section="depth",
             label=_("Sessions held"),
-            definition=_("A session counts as held when …"),
+            definition=_('A session counts as held when …'),
             count=lambda period: …,      # aggregate query, fast
             list_items=lambda period: …, # the rows behind it
         )
